@@ -1,0 +1,44 @@
+# Kept — `make run` serves on 127.0.0.1:8000, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install install-dev run migrate test test-postgres lint ci clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/kept migrate
+
+run: install
+	$(BIN)/kept migrate
+	$(BIN)/kept serve
+
+test: install-dev
+	$(BIN)/pytest
+
+test-postgres: install-dev
+	KEPT_TEST_DATABASE_URL=$${KEPT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/mypy api tests
+	KEPT_DATABASE_URL=sqlite:///$$(mktemp -d)/check.db sh -c '$(BIN)/kept migrate >/dev/null && $(BIN)/alembic check'
+
+ci: test test-postgres lint
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""Settings, read from the environment (prefix KEPT_). Nothing is read at import time."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KEPT_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./kept.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    default_timezone: str = Field(
+        default="UTC", description="Time zone of the tenant created on first start"
+    )
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    idempotency_ttl_hours: int = Field(default=48, ge=24)
+    database_timeout_seconds: float = Field(default=5.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown IANA time zone {value!r}") from error
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

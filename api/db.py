@@ -1,0 +1,115 @@
+"""Engines, sessions, the UTC timestamp column type and the schema naming convention."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, SQLModel
+
+from api.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata: MetaData = SQLModel.metadata
+metadata.naming_convention = NAMING_CONVENTION
+
+JSONValue = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that refuses naive datetimes, stores UTC and always returns UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC timestamp column")
+        value = value.astimezone(UTC)
+        # SQLite compares timestamps as text: store them naive, in UTC, in one format.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_db_engine(settings: Settings) -> Engine:
+    url = settings.database_url
+    if settings.is_sqlite:
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    timeout_ms = int(settings.database_timeout_seconds * 1000)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=settings.database_timeout_seconds,
+        connect_args={
+            "connect_timeout": max(1, int(settings.database_timeout_seconds)),
+            "options": f"-c statement_timeout={timeout_ms * 6}",
+        },
+    )
+
+
+class Database:
+    """The engine and, on SQLite, the lock that queues writers inside this process.
+
+    SQLite allows one writer; threads that wait on a Python lock are served in turn, where
+    fighting over SQLite's busy timeout gives second-long tail latencies.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = create_db_engine(settings)
+        self.write_lock: threading.Lock | None = threading.Lock() if settings.is_sqlite else None
+
+    def session(self) -> Session:
+        session = Session(self.engine, expire_on_commit=False)
+        session.info["write_lock"] = self.write_lock
+        return session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextlib.contextmanager
+def writing(session: Session) -> Iterator[Session]:
+    """Hold the process's write lock (SQLite) for one use case; roll back if it fails."""
+    lock: threading.Lock | None = session.info.get("write_lock")
+    with lock if lock is not None else contextlib.nullcontext():
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,1 @@
+"""Pure rules of Kept: no I/O, no clock, standard library only."""

@@ -1,0 +1,83 @@
+"""The application factory: `create_app(settings)` builds a Kept app; nothing happens at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from api import error_handlers, health
+from api.body_limit import BodyLimit
+from api.config import Settings
+from api.db import Database
+from api.events.router import router as events_router
+from api.problems import Problem
+from api.promises.router import router as promises_router
+from api.request_context import RequestContext
+
+DESCRIPTION = """
+Kept records the promises a business makes to its customers — a delivery date, a callback time,
+a refund-by date — and scores each one **exceeded**, **met** or **broken**.
+
+Authenticate with `Authorization: Bearer kept_…`. Every error is an RFC 9457
+`application/problem+json` document.
+"""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], datetime] = utc_now
+) -> FastAPI:
+    settings = settings or Settings()
+    database = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Kept",
+        version="0.1.0",
+        summary="The ledger of the promises a business makes, and the judge of each one.",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.clock = clock
+    error_handlers.install(app)
+    app.include_router(health.router)
+    app.include_router(promises_router)
+    app.include_router(events_router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContext)
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    """Make `#/components/schemas/Problem` exist for the problem responses every route lists."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"))
+        for name, sub in Problem.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        ).get("$defs", {}).items():
+            components.setdefault(name, sub)
+        components["Problem"].pop("$defs", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,185 @@
+"""Every table of Kept: the one module Alembic imports.
+
+Tenant-owned tables key on (tenant_id, id) and every unique constraint and hot index starts
+with tenant_id, so the schema distributes by tenant (Citus) unchanged.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ForeignKeyConstraint,
+    Index,
+    Text,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from api.db import JSONValue, UTCDateTime
+
+
+def _timestamp(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(sa_column=Column(JSONValue, nullable=False))
+
+
+class Tenant(SQLModel, table=True):
+    __tablename__ = "tenant"
+
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=100, unique=True)
+    timezone: str = Field(max_length=64)
+    created_at: datetime = _timestamp()
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "prefix"),
+        Index("ix_api_key_key_hash", "key_hash"),
+    )
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    prefix: str = Field(max_length=20)
+    key_hash: str = Field(max_length=64)
+    scopes: str = Field(max_length=200)
+    created_at: datetime = _timestamp()
+    revoked_at: datetime | None = _timestamp(nullable=True)
+
+
+class Promise(SQLModel, table=True):
+    """A promise: its terms as made, the current terms, and what scoring derived from its log.
+
+    Status itself is never stored for open promises: it follows from `breach_at` and
+    `at_risk_at` and the clock, so it is right at read time without any background job.
+    """
+
+    __tablename__ = "promise"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "external_id"),
+        Index("ix_promise_tenant_id_order_id", "tenant_id", "order_id"),
+        Index("ix_promise_tenant_id_customer_id", "tenant_id", "customer_id"),
+        Index("ix_promise_tenant_id_due_at", "tenant_id", "due_at"),
+        Index("ix_promise_tenant_id_resolved_status_breach_at",
+              "tenant_id", "resolved_status", "breach_at"),
+    )
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    external_id: str = Field(max_length=200)
+    kind: str = Field(max_length=64)
+    order_id: str | None = Field(default=None, max_length=200)
+    customer_id: str | None = Field(default=None, max_length=200)
+    labels: dict[str, str] = _json()
+
+    # The terms as made.
+    made_at: datetime = _timestamp()
+    precision: str = Field(max_length=10)
+    timezone: str = Field(max_length=64)
+    original_due_at: datetime = _timestamp()
+    original_window_start: datetime | None = _timestamp(nullable=True)
+    grace_seconds: float = 0.0
+    exceed_margin_seconds: float | None = None
+    early: str = Field(max_length=10)
+    at_risk_ratio: float
+    at_risk_lead_seconds: float | None = None
+
+    # The current terms and their open-promise deadlines.
+    due_at: datetime = _timestamp()
+    window_start: datetime | None = _timestamp(nullable=True)
+    breach_at: datetime = _timestamp()
+    at_risk_at: datetime = _timestamp()
+
+    # The outcome once resolved (NULL while open).
+    resolved_status: str | None = Field(default=None, max_length=10)
+    broken_reason: str | None = Field(default=None, max_length=10)
+    exceeded_reason: str | None = Field(default=None, max_length=10)
+    resolved_at: datetime | None = _timestamp(nullable=True)
+    fulfilled_at: datetime | None = _timestamp(nullable=True)
+    lateness_seconds: float | None = None
+    earliness_seconds: float | None = None
+    extra: bool = False
+
+    # The first-promise track: original terms with only the customer's revisions.
+    first_due_at: datetime = _timestamp()
+    first_window_start: datetime | None = _timestamp(nullable=True)
+    first_breach_at: datetime = _timestamp()
+    first_at_risk_at: datetime = _timestamp()
+    first_resolved_status: str | None = Field(default=None, max_length=10)
+    first_broken_reason: str | None = Field(default=None, max_length=10)
+    first_exceeded_reason: str | None = Field(default=None, max_length=10)
+
+    revision_count: int = 0
+    proactive_revision_count: int = 0
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class PromiseLabel(SQLModel, table=True):
+    """One label of a promise, in its own row so filters and groupings are indexed SQL."""
+
+    __tablename__ = "promise_label"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "promise_id"], ["promise.tenant_id", "promise.id"],
+                             ondelete="CASCADE"),
+        Index("ix_promise_label_tenant_id_key_value", "tenant_id", "key", "value"),
+    )
+
+    tenant_id: str = Field(primary_key=True, max_length=40)
+    promise_id: str = Field(primary_key=True, max_length=40)
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(max_length=200)
+
+
+class PromiseEvent(SQLModel, table=True):
+    """An append-only fact about a promise."""
+
+    __tablename__ = "promise_event"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "promise_id"], ["promise.tenant_id", "promise.id"],
+                             ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "promise_id", "event_id"),
+        Index("ix_promise_event_tenant_id_promise_id_occurred_at",
+              "tenant_id", "promise_id", "occurred_at"),
+    )
+
+    tenant_id: str = Field(primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    promise_id: str = Field(max_length=40)
+    event_id: str | None = Field(default=None, max_length=200)
+    type: str = Field(max_length=20)
+    occurred_at: datetime = _timestamp()
+    recorded_at: datetime = _timestamp()
+    data: dict[str, Any] = _json()
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """A POST made with an `Idempotency-Key`, and the response to replay."""
+
+    __tablename__ = "idempotency_record"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)
+    status_code: int | None = None
+    headers: dict[str, str] = _json()
+    body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _timestamp(index=True)
+    completed_at: datetime | None = _timestamp(nullable=True)
+
+
+__all__ = [
+    "ApiKey",
+    "IdempotencyRecord",
+    "Promise",
+    "PromiseEvent",
+    "PromiseLabel",
+    "Tenant",
+]

@@ -1,0 +1,159 @@
+"""Between stored promise rows and the pure scoring domain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from api.domain.outcomes import BrokenReason, ExceededReason, Outcome, Status
+from api.domain.scoring import Evaluation, Track, read_status
+from api.domain.terms import (
+    Deadlines,
+    EarlyRule,
+    Precision,
+    Terms,
+    due_date_of,
+    end_of_day,
+    local_date,
+    start_of_day,
+)
+from api.models import Promise
+from api.promises.schemas import PromisePublic, seconds
+
+
+def _delta(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)
+
+
+def base_terms(row: Promise) -> Terms:
+    """The terms as the promise was made."""
+    return Terms(
+        made_at=row.made_at,
+        due_at=row.original_due_at,
+        window_start=row.original_window_start,
+        precision=Precision(row.precision),
+        timezone=row.timezone,
+        grace=timedelta(seconds=row.grace_seconds),
+        exceed_margin=_delta(row.exceed_margin_seconds),
+        early=EarlyRule(row.early),
+        at_risk_ratio=row.at_risk_ratio,
+        at_risk_lead=_delta(row.at_risk_lead_seconds),
+    )
+
+
+def _outcome(
+    status: str | None, row: Promise, broken: str | None, exceeded: str | None
+) -> Outcome | None:
+    if status is None or row.resolved_at is None:
+        return None
+    return Outcome(
+        status=Status(status),
+        resolved_at=row.resolved_at,
+        broken_reason=BrokenReason(broken) if broken else None,
+        exceeded_reason=ExceededReason(exceeded) if exceeded else None,
+        lateness=_delta(row.lateness_seconds),
+        earliness=_delta(row.earliness_seconds),
+    )
+
+
+def tracks_of(row: Promise) -> tuple[Track, Track]:
+    """The current and first-promise tracks as stored."""
+    terms = base_terms(row)
+    current = Track(
+        terms.with_deadlines(Deadlines(row.due_at, row.window_start)),
+        _outcome(row.resolved_status, row, row.broken_reason, row.exceeded_reason),
+    )
+    first = Track(
+        terms.with_deadlines(Deadlines(row.first_due_at, row.first_window_start)),
+        _outcome(row.first_resolved_status, row, row.first_broken_reason,
+                 row.first_exceeded_reason),
+    )
+    return current, first
+
+
+def apply_evaluation(row: Promise, evaluation: Evaluation) -> None:
+    """Store what scoring derived from the terms and the log."""
+    current, first = evaluation.current, evaluation.first
+    row.due_at = current.terms.due_at
+    row.window_start = current.terms.window_start
+    row.breach_at = current.terms.breach_at
+    row.at_risk_at = current.terms.at_risk_at
+    outcome = current.outcome
+    row.resolved_status = outcome.status.value if outcome else None
+    row.broken_reason = outcome.broken_reason if outcome and outcome.broken_reason else None
+    row.exceeded_reason = (
+        outcome.exceeded_reason if outcome and outcome.exceeded_reason else None
+    )
+    row.resolved_at = outcome.resolved_at if outcome else None
+    row.lateness_seconds = seconds(outcome.lateness) if outcome else None
+    row.earliness_seconds = seconds(outcome.earliness) if outcome else None
+    row.fulfilled_at = evaluation.fulfilled_at
+    row.extra = evaluation.extra
+    row.first_due_at = first.terms.due_at
+    row.first_window_start = first.terms.window_start
+    row.first_breach_at = first.terms.breach_at
+    row.first_at_risk_at = first.terms.at_risk_at
+    first_outcome = first.outcome
+    row.first_resolved_status = first_outcome.status.value if first_outcome else None
+    row.first_broken_reason = first_outcome.broken_reason if first_outcome else None
+    row.first_exceeded_reason = first_outcome.exceeded_reason if first_outcome else None
+    row.revision_count = evaluation.revision_count
+    row.proactive_revision_count = evaluation.proactive_revision_count
+
+
+def resolve_due(value: datetime | date, zone: str) -> datetime:
+    """A due value as an instant: a date means the end of that day in `zone`."""
+    return value if isinstance(value, datetime) else end_of_day(value, zone)
+
+
+def resolve_window(value: datetime | date, zone: str) -> datetime:
+    """A window start as an instant: a date means the start of that day in `zone`."""
+    return value if isinstance(value, datetime) else start_of_day(value, zone)
+
+
+def _due_form(instant: datetime, row: Promise) -> datetime | date:
+    return due_date_of(instant, row.timezone) if row.precision == Precision.DAY else instant
+
+
+def _window_form(instant: datetime | None, row: Promise) -> datetime | date | None:
+    if instant is None or row.precision != Precision.DAY:
+        return instant
+    return local_date(instant, row.timezone)
+
+
+def to_public(row: Promise, now: datetime) -> PromisePublic:
+    current, first = tracks_of(row)
+    reading = read_status(current, now)
+    return PromisePublic(
+        id=row.id,
+        external_id=row.external_id,
+        kind=row.kind,
+        order_id=row.order_id,
+        customer_id=row.customer_id,
+        labels=row.labels,
+        made_at=row.made_at,
+        precision=Precision(row.precision),
+        timezone=row.timezone,
+        due_at=_due_form(row.due_at, row),
+        window_start=_window_form(row.window_start, row),
+        original_due_at=_due_form(row.original_due_at, row),
+        original_window_start=_window_form(row.original_window_start, row),
+        deadline_at=row.breach_at,
+        at_risk_at=row.at_risk_at,
+        grace=timedelta(seconds=row.grace_seconds),
+        exceed_margin=_delta(row.exceed_margin_seconds),
+        early=EarlyRule(row.early),
+        at_risk_ratio=row.at_risk_ratio,
+        status=reading.status,
+        broken_reason=reading.broken_reason,
+        exceeded_reason=reading.exceeded_reason,
+        first_promise_status=read_status(first, now).status,
+        fulfilled_at=row.fulfilled_at,
+        resolved_at=row.resolved_at,
+        lateness_seconds=seconds(reading.lateness),
+        earliness_seconds=seconds(reading.earliness),
+        time_remaining_seconds=seconds(reading.time_remaining),
+        revision_count=row.revision_count,
+        extra=row.extra,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

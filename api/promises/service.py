@@ -1,0 +1,256 @@
+"""Promise use cases: create (one or a batch), read, list. Each commits once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api.db import writing
+from api.domain.scoring import evaluate
+from api.domain.terms import Precision, Terms, TermsError, check_terms
+from api.ids import new_id
+from api.models import Promise, PromiseLabel
+from api.problems import Conflict, NotFound, ProblemError, Unprocessable
+from api.promises.queries import PromiseFilters
+from api.promises.records import apply_evaluation, resolve_due, resolve_window
+from api.promises.schemas import PromiseCreate, seconds
+from api.tenancy.auth import Principal
+from api.validation_errors import field_errors
+
+_create_adapter = TypeAdapter(PromiseCreate)
+
+
+@dataclass(frozen=True)
+class Created:
+    promise: Promise
+    created: bool
+
+
+def precision_of(value: datetime | date) -> Precision:
+    return Precision.INSTANT if isinstance(value, datetime) else Precision.DAY
+
+
+def build_terms(body: PromiseCreate, timezone: str, now: datetime) -> Terms:
+    """The domain terms of a create request; raises Unprocessable naming the bad field."""
+    precision = precision_of(body.due_at)
+    if body.window_start is not None and precision_of(body.window_start) is not precision:
+        raise Unprocessable.for_field(
+            "body.window_start",
+            "window_start must have the same form as due_at (both dates or both timestamps)",
+        )
+    zone = body.timezone or timezone
+    terms = Terms(
+        made_at=body.made_at or now,
+        due_at=resolve_due(body.due_at, zone),
+        window_start=resolve_window(body.window_start, zone) if body.window_start else None,
+        precision=precision,
+        timezone=zone,
+        grace=body.grace or timedelta(0),
+        exceed_margin=body.exceed_margin,
+        early=body.early,
+        at_risk_ratio=body.at_risk_ratio,
+    )
+    try:
+        check_terms(terms)
+    except TermsError as error:
+        raise Unprocessable.for_field(f"body.{error.field}", error.message) from None
+    return terms
+
+
+def _new_rows(
+    principal: Principal, body: PromiseCreate, terms: Terms, now: datetime
+) -> tuple[Promise, list[PromiseLabel]]:
+    promise_id = new_id("prm")
+    row = Promise(
+        tenant_id=principal.tenant_id,
+        id=promise_id,
+        external_id=body.external_id or promise_id,
+        kind=body.kind,
+        order_id=body.order_id,
+        customer_id=body.customer_id,
+        labels=dict(body.labels),
+        made_at=terms.made_at,
+        precision=terms.precision.value,
+        timezone=terms.timezone,
+        original_due_at=terms.due_at,
+        original_window_start=terms.window_start,
+        grace_seconds=terms.grace.total_seconds(),
+        exceed_margin_seconds=seconds(terms.exceed_margin),
+        early=terms.early.value,
+        at_risk_ratio=terms.at_risk_ratio,
+        created_at=now,
+        updated_at=now,
+    )
+    apply_evaluation(row, evaluate(terms, []))
+    labels = [
+        PromiseLabel(tenant_id=row.tenant_id, promise_id=row.id, key=key, value=value)
+        for key, value in body.labels.items()
+    ]
+    return row, labels
+
+
+def conflicting_fields(existing: Promise, body: PromiseCreate, terms: Terms) -> list[str]:
+    """The fields in which a create request differs from the promise already stored."""
+    compared: list[tuple[str, object, object]] = [
+        ("kind", existing.kind, body.kind),
+        ("order_id", existing.order_id, body.order_id),
+        ("customer_id", existing.customer_id, body.customer_id),
+        ("labels", existing.labels, dict(body.labels)),
+        ("due_at", existing.original_due_at, terms.due_at),
+        ("window_start", existing.original_window_start, terms.window_start),
+        ("grace", existing.grace_seconds, terms.grace.total_seconds()),
+        ("exceed_margin", existing.exceed_margin_seconds, seconds(terms.exceed_margin)),
+        ("early", existing.early, terms.early.value),
+        ("at_risk_ratio", existing.at_risk_ratio, terms.at_risk_ratio),
+    ]
+    if body.made_at is not None:
+        compared.append(("made_at", existing.made_at, terms.made_at))
+    if body.timezone is not None:
+        compared.append(("timezone", existing.timezone, terms.timezone))
+    return [name for name, stored, asked in compared if stored != asked]
+
+
+def _check_duplicate(existing: Promise, body: PromiseCreate, terms: Terms) -> Created:
+    fields = conflicting_fields(existing, body, terms)
+    if fields:
+        raise Conflict(
+            f"A promise with external_id {existing.external_id!r} already exists with other "
+            f"terms: {', '.join(fields)}.",
+            conflicting_fields=fields,
+            promise_id=existing.id,
+        )
+    return Created(existing, created=False)
+
+
+def _find_external(session: Session, tenant_id: str, external_ids: Sequence[str]) -> dict[str, Promise]:
+    if not external_ids:
+        return {}
+    rows = session.exec(
+        select(Promise).where(
+            col(Promise.tenant_id) == tenant_id, col(Promise.external_id).in_(external_ids)
+        )
+    ).all()
+    return {row.external_id: row for row in rows}
+
+
+def create_promise(
+    session: Session, principal: Principal, body: PromiseCreate, now: datetime
+) -> Created:
+    terms = build_terms(body, principal.timezone, now)
+    for _attempt in range(2):
+        with writing(session):
+            if body.external_id is not None:
+                found = _find_external(session, principal.tenant_id, [body.external_id])
+                if body.external_id in found:
+                    return _check_duplicate(found[body.external_id], body, terms)
+            row, labels = _new_rows(principal, body, terms, now)
+            session.add(row)
+            session.flush()
+            session.add_all(labels)
+            try:
+                session.commit()
+            except IntegrityError:
+                # Another request created the same external_id meanwhile: answer as if it had
+                # come first.
+                session.rollback()
+                continue
+            return Created(row, created=True)
+    raise Conflict("The promise was created concurrently; retry the request.")
+
+
+def get_promise(session: Session, principal: Principal, promise_id: str) -> Promise:
+    row = session.get(Promise, (principal.tenant_id, promise_id))
+    if row is None:
+        raise NotFound(f"No promise {promise_id!r}.")
+    return row
+
+
+def list_promises(
+    session: Session,
+    principal: Principal,
+    filters: PromiseFilters,
+    now: datetime,
+    limit: int,
+    after: str | None,
+) -> tuple[list[Promise], str | None]:
+    """One page ordered by id, and the last id when there is a next page."""
+    query = select(Promise).where(*filters.conditions(principal.tenant_id, now))
+    if after is not None:
+        query = query.where(col(Promise.id) > after)
+    rows = list(session.exec(query.order_by(col(Promise.id)).limit(limit + 1)).all())
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].id
+    return rows, None
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    index: int
+    status: int
+    promise: Promise | None = None
+    problem: ProblemError | None = None
+
+
+def create_batch(
+    session: Session, principal: Principal, items: list[dict[str, Any]], now: datetime
+) -> list[ItemResult]:
+    """Create many promises in one transaction; each invalid item is reported on its own."""
+    results: dict[int, ItemResult] = {}
+    valid: list[tuple[int, PromiseCreate, Terms]] = []
+    for index, item in enumerate(items):
+        try:
+            body = _create_adapter.validate_python(item)
+            valid.append((index, body, build_terms(body, principal.timezone, now)))
+        except ValidationError as error:
+            results[index] = ItemResult(index, 422, problem=Unprocessable(
+                "The item is not a valid promise.", errors=field_errors(error, "items")))
+        except ProblemError as error:
+            results[index] = ItemResult(index, error.status, problem=error)
+    for _attempt in range(2):
+        with writing(session):
+            stored = _store_batch(session, principal, valid, now)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                continue
+        results.update(stored)
+        return [results[index] for index in sorted(results)]
+    raise Conflict("The batch collided with concurrent creates; retry it.")
+
+
+def _store_batch(
+    session: Session,
+    principal: Principal,
+    valid: list[tuple[int, PromiseCreate, Terms]],
+    now: datetime,
+) -> dict[int, ItemResult]:
+    external_ids = [body.external_id for _, body, _ in valid if body.external_id]
+    known = _find_external(session, principal.tenant_id, external_ids)
+    results: dict[int, ItemResult] = {}
+    rows: list[Promise] = []
+    labels: list[PromiseLabel] = []
+    for index, body, terms in valid:
+        existing = known.get(body.external_id) if body.external_id else None
+        if existing is not None:
+            try:
+                results[index] = ItemResult(index, 200, _check_duplicate(existing, body,
+                                                                         terms).promise)
+            except Conflict as error:
+                results[index] = ItemResult(index, 409, problem=error)
+            continue
+        row, row_labels = _new_rows(principal, body, terms, now)
+        rows.append(row)
+        labels.extend(row_labels)
+        known[row.external_id] = row
+        results[index] = ItemResult(index, 201, row)
+    session.add_all(rows)
+    session.flush()
+    session.add_all(labels)
+    return results

@@ -1,0 +1,71 @@
+"""Bearer-key authentication and scope checks, as FastAPI dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session, col, select
+
+from api.dependencies import SessionDep
+from api.models import ApiKey, Tenant
+from api.problems import Forbidden, Unauthorized
+from api.tenancy.keys import KEY_PREFIX, Scope, grants, hash_key, hashes_match, parse_scopes
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the tenant a key belongs to and what the key may do."""
+
+    tenant_id: str
+    timezone: str
+    key_id: str
+    scopes: frozenset[Scope]
+
+
+def bearer_key(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Send an API key as `Authorization: Bearer kept_…`.")
+    return token.strip()
+
+
+def find_principal(session: Session, key: str) -> Principal | None:
+    if not key.startswith(KEY_PREFIX):
+        return None
+    digest = hash_key(key)
+    row = session.exec(
+        select(ApiKey, Tenant)
+        .join(Tenant, col(Tenant.id) == col(ApiKey.tenant_id))
+        .where(ApiKey.key_hash == digest)
+    ).first()
+    if row is None:
+        return None
+    record, tenant = row
+    if record.revoked_at is not None or not hashes_match(record.key_hash, digest):
+        return None
+    return Principal(tenant.id, tenant.timezone, record.id, parse_scopes(record.scopes))
+
+
+def authenticate(request: Request, session: SessionDep) -> Principal:
+    principal = find_principal(session, bearer_key(request))
+    if principal is None:
+        raise Unauthorized("The API key is not valid or has been revoked.")
+    request.state.principal = principal
+    return principal
+
+
+def require(scope: Scope) -> object:
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if not grants(principal.scopes, scope):
+            raise Forbidden(f"This API key lacks the `{scope}` scope.")
+        return principal
+
+    return Depends(check)
+
+
+Reader = Annotated[Principal, require(Scope.PROMISES_READ)]
+Writer = Annotated[Principal, require(Scope.PROMISES_WRITE)]
+Admin = Annotated[Principal, require(Scope.ADMIN)]
