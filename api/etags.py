@@ -9,7 +9,10 @@ from pydantic import BaseModel
 
 
 def json_response_with_etag(
-    request: Request, model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None
+    request: Request,
+    model: BaseModel,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     body = model.model_dump_json().encode()
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

@@ -8,14 +8,15 @@ still running gets a 409; a claim older than `STALE_CLAIM` (its request died) ca
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
 from api.db import Database, writing
@@ -99,14 +100,12 @@ def _release(database: Database, tenant_id: str, key: str) -> None:
 
 def purge_expired(database: Database, older_than: datetime) -> int:
     """Forget keys older than the retention time; returns how many."""
-    from sqlmodel import col, delete
-
     with database.session() as session, writing(session):
-        result = session.exec(  # type: ignore[call-overload]
+        result = session.execute(
             delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < older_than)
         )
         session.commit()
-        return int(result.rowcount or 0)
+        return int(getattr(result, "rowcount", 0) or 0)
 
 
 class IdempotentRoute(APIRoute):

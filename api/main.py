@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import structlog
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from api import error_handlers, health
 from api.body_limit import BodyLimit
 from api.config import Settings
 from api.db import Database
 from api.events.router import router as events_router
+from api.idempotency import purge_expired
 from api.problems import Problem
 from api.promises.router import router as promises_router
 from api.request_context import RequestContext
+
+log = structlog.get_logger("kept")
 
 DESCRIPTION = """
 Kept records the promises a business makes to its customers — a delivery date, a callback time,
@@ -30,6 +37,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+async def forget_old_idempotency_keys(
+    database: Database, clock: Callable[[], datetime]
+) -> None:
+    """Every hour, forget Idempotency-Keys older than the retention time (at least 24 h)."""
+    retention = timedelta(hours=database.settings.idempotency_ttl_hours)
+    while True:
+        try:
+            await run_in_threadpool(purge_expired, database, clock() - retention)
+        except SQLAlchemyError as error:
+            log.warning("could not purge idempotency keys", error=str(error)[:200])
+        await asyncio.sleep(3600)
+
+
 def create_app(
     settings: Settings | None = None, clock: Callable[[], datetime] = utc_now
 ) -> FastAPI:
@@ -38,7 +58,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        housekeeping = asyncio.create_task(forget_old_idempotency_keys(database, clock))
         yield
+        housekeeping.cancel()
         database.dispose()
 
     app = FastAPI(

@@ -10,9 +10,15 @@ from sqlmodel import Session
 from api.dependencies import NowDep, SessionDep
 from api.etags import json_response_with_etag
 from api.events import service
-from api.events.schemas import AddressedEventIn, EventIn, EventList, EventRecorded
+from api.events.schemas import (
+    AddressedEventIn,
+    AnyEventIn,
+    EventIn,
+    EventList,
+    EventRecorded,
+)
 from api.idempotency import IdempotentRoute
-from api.problems import problem_responses
+from api.problems import ProblemError, problem_responses
 from api.promises.records import to_public as promise_public
 from api.promises.schemas import BatchIn, BatchOut, BatchResult
 from api.tenancy.auth import Principal, Reader, Writer
@@ -25,7 +31,7 @@ _RECORDED = {200: {"model": EventRecorded, "description": "Already recorded (sam
 
 def _record_one(
     session: Session, principal: Principal, target: service.Target,
-    body: service.AnyEventIn, now: datetime, request: Request,
+    body: AnyEventIn, now: datetime, request: Request,
 ) -> Response:
     [result] = service.record_events(session, principal, [(target, body)], now)
     if result.problem is not None:
@@ -52,7 +58,7 @@ def record_addressed_event(
     body: AddressedEventIn, principal: Writer, session: SessionDep, now: NowDep, request: Request
 ) -> Response:
     target, parsed = service.parse_addressed(body.model_dump(mode="json", exclude_none=True))
-    if isinstance(parsed, service.ProblemError):
+    if isinstance(parsed, ProblemError):
         raise parsed
     return _record_one(session, principal, target, parsed, now, request)
 

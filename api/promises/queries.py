@@ -56,7 +56,7 @@ class PromiseFilters:
         for key, value in self.labels.items():
             conditions.append(
                 exists(
-                    select(PromiseLabel.key).where(
+                    select(col(PromiseLabel.key)).where(
                         col(PromiseLabel.tenant_id) == col(Promise.tenant_id),
                         col(PromiseLabel.promise_id) == col(Promise.id),
                         col(PromiseLabel.key) == key,

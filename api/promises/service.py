@@ -128,7 +128,9 @@ def _check_duplicate(existing: Promise, body: PromiseCreate, terms: Terms) -> Cr
     return Created(existing, created=False)
 
 
-def _find_external(session: Session, tenant_id: str, external_ids: Sequence[str]) -> dict[str, Promise]:
+def _find_external(
+    session: Session, tenant_id: str, external_ids: Sequence[str]
+) -> dict[str, Promise]:
     if not external_ids:
         return {}
     rows = session.exec(

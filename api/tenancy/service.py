@@ -64,7 +64,9 @@ def create_key(
     return issued
 
 
-def _add_key(session: Session, tenant: Tenant, scopes: frozenset[Scope], now: datetime) -> IssuedKey:
+def _add_key(
+    session: Session, tenant: Tenant, scopes: frozenset[Scope], now: datetime
+) -> IssuedKey:
     key = generate_key()
     record = ApiKey(
         tenant_id=tenant.id,
