@@ -130,3 +130,7 @@ def revoke_key(prefix: str) -> None:
         except tenancy.TenancyError as error:
             raise _fail(str(error)) from None
     console.print(f"Key {record.prefix} revoked.")
+
+
+if __name__ == "__main__":
+    app()

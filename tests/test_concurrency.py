@@ -1,0 +1,72 @@
+"""Simultaneous identical requests create one promise; a key in flight is a 409."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+from api.db import Database
+from api.models import IdempotencyRecord
+from tests.builders import iso, now, promise_body
+from tests.conftest import Api, Tenant
+
+
+def test_simultaneous_creates_with_one_external_id_make_one_promise(api: Api) -> None:
+    body = promise_body()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        responses = list(pool.map(lambda _: api.post("/v1/promises", json=body), range(32)))
+    assert sorted({r.status_code for r in responses}) in ([200, 201], [201])
+    assert [r.status_code for r in responses].count(201) == 1
+    assert len({r.json()["id"] for r in responses}) == 1
+    listed = api.get("/v1/promises", params={"external_id": body["external_id"]}).json()
+    assert len(listed["data"]) == 1
+
+
+def test_simultaneous_creates_with_one_idempotency_key(api: Api) -> None:
+    body = promise_body()
+    headers = {"Idempotency-Key": f"k-{body['external_id']}"}
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        responses = list(pool.map(
+            lambda _: api.post("/v1/promises", json=body, headers=headers), range(32)))
+    assert {r.status_code for r in responses} <= {201, 409}
+    created = [r for r in responses if r.status_code == 201]
+    assert created and len({r.json()["id"] for r in created}) == 1
+    listed = api.get("/v1/promises", params={"external_id": body["external_id"]}).json()
+    assert len(listed["data"]) == 1
+
+
+def test_concurrent_events_on_one_promise_give_the_sequential_state(api: Api) -> None:
+    promise = api.post("/v1/promises", json=promise_body()).json()
+    notes = [{"type": "note", "note": f"n{i}", "occurred_at": iso(now())} for i in range(10)]
+    fulfil = {"type": "fulfilled", "occurred_at": iso(now())}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(
+            lambda body: api.post(f"/v1/promises/{promise['id']}/events", json=body),
+            [*notes, fulfil, fulfil]))
+    assert all(r.status_code in {200, 201} for r in responses), [r.text for r in responses]
+    log = api.get(f"/v1/promises/{promise['id']}/events").json()["data"]
+    assert len(log) == 11
+    assert api.get(f"/v1/promises/{promise['id']}").json()["status"] == "exceeded"
+
+
+def test_a_key_still_in_flight_is_a_409(api: Api, tenant: Tenant, database: Database) -> None:
+    payload = json.dumps(promise_body()).encode()
+    fingerprint = hashlib.sha256(b"POST /v1/promises\n" + payload).hexdigest()
+    with database.session() as session:
+        session.add(IdempotencyRecord(tenant_id=tenant.id, key="busy", fingerprint=fingerprint,
+                                      headers={}, created_at=datetime.now(UTC)))
+        session.commit()
+    headers = {"Idempotency-Key": "busy", "Content-Type": "application/json"}
+    busy = api.post("/v1/promises", content=payload, headers=headers)
+    assert busy.status_code == 409
+    assert busy.headers["content-type"] == "application/problem+json"
+    # A claim whose request died long ago is taken over.
+    with database.session() as session:
+        record = session.get(IdempotencyRecord, (tenant.id, "busy"))
+        assert record is not None
+        record.created_at = datetime.now(UTC) - timedelta(hours=1)
+        session.add(record)
+        session.commit()
+    assert api.post("/v1/promises", content=payload, headers=headers).status_code == 201
