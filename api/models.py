@@ -54,6 +54,47 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = _timestamp(nullable=True)
 
 
+class Calendar(SQLModel, table=True):
+    """Business hours, closed days and their time zone, for business-time arithmetic."""
+
+    __tablename__ = "calendar"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=100)
+    timezone: str = Field(max_length=64)
+    weekly_hours: dict[str, Any] = _json()
+    country: str | None = Field(default=None, max_length=8)
+    subdivision: str | None = Field(default=None, max_length=16)
+    closed_dates: list[str] = _json()
+    open_dates: list[str] = _json()
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class Policy(SQLModel, table=True):
+    """One version of a named promise policy. Editing a policy adds a version."""
+
+    __tablename__ = "policy"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "key", "version"),
+        ForeignKeyConstraint(["tenant_id", "calendar_id"], ["calendar.tenant_id", "calendar.id"]),
+    )
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    key: str = Field(max_length=100)
+    version: int
+    kind: str | None = Field(default=None, max_length=64)
+    calendar_id: str | None = Field(default=None, max_length=40)
+    target: dict[str, Any] = _json()
+    window: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONValue,
+                                                                          nullable=True))
+    terms: dict[str, Any] = _json()
+    created_at: datetime = _timestamp()
+
+
 class Promise(SQLModel, table=True):
     """A promise: its terms as made, the current terms, and what scoring derived from its log.
 
@@ -69,6 +110,8 @@ class Promise(SQLModel, table=True):
         Index("ix_promise_tenant_id_due_at", "tenant_id", "due_at"),
         Index("ix_promise_tenant_id_resolved_status_breach_at",
               "tenant_id", "resolved_status", "breach_at"),
+        ForeignKeyConstraint(["tenant_id", "calendar_id"], ["calendar.tenant_id", "calendar.id"]),
+        ForeignKeyConstraint(["tenant_id", "policy_id"], ["policy.tenant_id", "policy.id"]),
     )
 
     tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
@@ -90,6 +133,12 @@ class Promise(SQLModel, table=True):
     early: str = Field(max_length=10)
     at_risk_ratio: float
     at_risk_lead_seconds: float | None = None
+    exceed_ratio: float | None = None
+    calendar_id: str | None = Field(default=None, max_length=40)
+    policy_id: str | None = Field(default=None, max_length=40)
+    policy_key: str | None = Field(default=None, max_length=100)
+    policy_version: int | None = None
+    overrides: list[str] | None = Field(default=None, sa_column=Column(JSONValue, nullable=True))
 
     # The current terms and their open-promise deadlines.
     due_at: datetime = _timestamp()
@@ -116,6 +165,8 @@ class Promise(SQLModel, table=True):
     first_broken_reason: str | None = Field(default=None, max_length=10)
     first_exceeded_reason: str | None = Field(default=None, max_length=10)
 
+    paused_seconds: float = 0.0
+    paused_since: datetime | None = _timestamp(nullable=True)
     revision_count: int = 0
     proactive_revision_count: int = 0
     created_at: datetime = _timestamp()
