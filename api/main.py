@@ -16,8 +16,10 @@ from api import error_handlers, health
 from api.body_limit import BodyLimit
 from api.config import Settings
 from api.db import Database
+from api.calendars.router import router as calendars_router
 from api.events.router import router as events_router
 from api.idempotency import purge_expired
+from api.policies.router import router as policies_router
 from api.problems import Problem
 from api.promises.router import router as promises_router
 from api.request_context import RequestContext
@@ -77,6 +79,8 @@ def create_app(
     app.include_router(health.router)
     app.include_router(promises_router)
     app.include_router(events_router)
+    app.include_router(calendars_router)
+    app.include_router(policies_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     _register_problem_schema(app)

@@ -154,6 +154,8 @@ class Promise(SQLModel, table=True):
     fulfilled_at: datetime | None = _timestamp(nullable=True)
     lateness_seconds: float | None = None
     earliness_seconds: float | None = None
+    business_lateness_seconds: float | None = None
+    business_earliness_seconds: float | None = None
     extra: bool = False
 
     # The first-promise track: original terms with only the customer's revisions.

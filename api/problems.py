@@ -105,6 +105,15 @@ class ServiceUnavailable(ProblemError):
     status, slug = 503, "service-unavailable"
 
 
+def item_problem(error: ProblemError, index: int, instance: str) -> dict[str, Any]:
+    """A batch item's problem, its fields named from the batch: `items[3].due_at`."""
+    problem = error.to_problem(instance)
+    for field_error in problem.errors or []:
+        name = field_error.field.removeprefix("body").removeprefix("items").lstrip(".")
+        field_error.field = f"items[{index}]" + (f".{name}" if name else "")
+    return problem.model_dump(mode="json", exclude_none=True)
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The `responses=` entry documenting a route's problem responses in OpenAPI."""
     return {

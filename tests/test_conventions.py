@@ -136,7 +136,8 @@ def test_promise_batch_stores_valid_items_and_reports_invalid_ones(api: Api) -> 
     results = response.json()["results"]
     assert [r["index"] for r in results] == list(range(6))
     assert [r["status"] for r in results] == [201, 422, 200, 409, 422, 201]
-    assert results[1]["problem"]["errors"][0]["field"] == "items.due_at"
+    assert {e["field"] for e in results[1]["problem"]["errors"]} == {"items[1].due_at"}
+    assert results[4]["problem"]["errors"][0]["field"] == "items[4].due_at"
     stored = {p["external_id"] for p in api.get("/v1/promises").json()["data"]}
     assert {items[0]["external_id"], items[5]["external_id"]} <= stored
 

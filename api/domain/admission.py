@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from api.domain.outcomes import EventType, LoggedEvent
 
+_WHILE_OPEN = frozenset({EventType.REVISED, EventType.PAUSED, EventType.RESUMED})
+
 
 class EventRefused(ValueError):
     """The event contradicts the log (e.g. cancelling a fulfilled promise)."""
@@ -14,8 +16,8 @@ class EventRefused(ValueError):
 def admit(log: Sequence[LoggedEvent], new: LoggedEvent) -> None:
     """Raise EventRefused when `new` cannot join `log`.
 
-    A promise ends once: by one fulfilment or one cancellation, never both. Revisions must
-    happen before the promise ended.
+    A promise ends once: by one fulfilment or one cancellation, never both. Revisions, pauses
+    and resumptions must happen before the promise ended.
     """
     fulfilment = next((e for e in log if e.type is EventType.FULFILLED), None)
     cancellation = next((e for e in log if e.type is EventType.CANCELLED), None)
@@ -31,7 +33,9 @@ def admit(log: Sequence[LoggedEvent], new: LoggedEvent) -> None:
             raise EventRefused(
                 f"The promise was already fulfilled at {fulfilment.occurred_at.isoformat()}."
             )
-    elif new.type is EventType.REVISED:
+    elif new.type in _WHILE_OPEN:
         for end in (fulfilment, cancellation):
             if end is not None and end.occurred_at <= new.occurred_at:
-                raise EventRefused("The promise had already ended when this revision was made.")
+                raise EventRefused(
+                    f"The promise had already ended when this {new.type.value} event happened."
+                )

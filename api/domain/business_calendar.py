@@ -80,7 +80,7 @@ _HOST_ZONES = frozenset({"localtime", "posixrules"})  # depend on the machine, n
 _Span = tuple[datetime, datetime]
 
 
-class NoOpenTime(CalendarError):  # noqa: N818 - the name is the contract
+class NoOpenTime(CalendarError):
     """The calendar does not open within ``MAX_CLOSED_DAYS`` days of the search's start."""
 
 

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from api.domain.business_calendar import BusinessCalendar
+
 DEFAULT_AT_RISK_RATIO = 0.8
 DEFAULT_EXCEED_RATIO = 0.2
 DEFAULT_EXCEED_DAYS = 1
@@ -76,6 +78,8 @@ class Terms:
     early: EarlyRule = EarlyRule.EXCEEDED
     at_risk_ratio: float = DEFAULT_AT_RISK_RATIO
     at_risk_lead: timedelta | None = None
+    exceed_ratio: float | None = None
+    calendar: BusinessCalendar | None = None
 
     @property
     def lead_time(self) -> timedelta:
@@ -83,7 +87,14 @@ class Terms:
 
     @property
     def breach_at(self) -> datetime:
-        """Past this instant an open promise is broken (`overdue`)."""
+        """Past this instant an open promise is broken (`overdue`).
+
+        For day precision the grace is in local calendar days (23 or 25 hours long across a
+        DST change), as fulfilments are judged.
+        """
+        if self.precision is Precision.DAY:
+            due_on = due_date_of(self.due_at, self.timezone)
+            return end_of_day(due_on + timedelta(days=self.grace.days), self.timezone)
         return self.due_at + self.grace
 
     @property
@@ -101,7 +112,8 @@ class Terms:
             return self.exceed_margin
         if self.precision is Precision.DAY:
             return DEFAULT_EXCEED_DAYS * ONE_DAY
-        return self.lead_time * DEFAULT_EXCEED_RATIO
+        ratio = DEFAULT_EXCEED_RATIO if self.exceed_ratio is None else self.exceed_ratio
+        return self.lead_time * ratio
 
     def with_deadlines(self, deadlines: Deadlines) -> Terms:
         return replace(self, due_at=deadlines.due_at, window_start=deadlines.window_start)
@@ -123,8 +135,10 @@ class TermsError(ValueError):
 def check_terms(terms: Terms) -> None:
     """Refuse terms that make no sense to score. Raises TermsError naming the field."""
     check_deadlines(terms, terms.deadlines)
-    if not 0.0 <= terms.at_risk_ratio <= 1.0:
-        raise TermsError("at_risk_ratio", "at_risk_ratio must be between 0 and 1")
+    for field, ratio in (("at_risk_ratio", terms.at_risk_ratio),
+                         ("exceed_ratio", terms.exceed_ratio)):
+        if ratio is not None and not 0.0 <= ratio <= 1.0:
+            raise TermsError(field, f"{field} must be between 0 and 1")
     for field, value in (("grace", terms.grace), ("exceed_margin", terms.exceed_margin),
                          ("at_risk_lead", terms.at_risk_lead)):
         if value is None:

@@ -18,7 +18,7 @@ from api.events.schemas import (
     EventRecorded,
 )
 from api.idempotency import IdempotentRoute
-from api.problems import ProblemError, problem_responses
+from api.problems import ProblemError, item_problem, problem_responses
 from api.promises.records import to_public as promise_public
 from api.promises.schemas import BatchIn, BatchOut, BatchResult
 from api.tenancy.auth import Principal, Reader, Writer
@@ -82,8 +82,8 @@ def record_batch(
         BatchResult(
             index=item.index, status=item.status,
             id=item.event.id if item.event else None,
-            problem=item.problem.to_problem(request.url.path).model_dump(
-                mode="json", exclude_none=True) if item.problem else None,
+            problem=item_problem(item.problem, item.index, request.url.path)
+            if item.problem else None,
         )
         for item in results
     ])

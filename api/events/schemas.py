@@ -46,6 +46,20 @@ class RevisedIn(_EventIn):
     reason: Text | None = None
 
 
+class PausedIn(_EventIn):
+    """The clock stops (waiting on the customer) until a `resumed` event."""
+
+    type: Literal["paused"]
+    reason: Text | None = None
+
+
+class ResumedIn(_EventIn):
+    """The clock runs again; the deadlines move later by the paused time."""
+
+    type: Literal["resumed"]
+    reason: Text | None = None
+
+
 class ExtraIn(_EventIn):
     """Something given beyond the promise (a gift, an upgrade)."""
 
@@ -61,7 +75,8 @@ class NoteIn(_EventIn):
 
 
 EventIn = Annotated[
-    FulfilledIn | CancelledIn | RevisedIn | ExtraIn | NoteIn, Field(discriminator="type")
+    FulfilledIn | CancelledIn | RevisedIn | PausedIn | ResumedIn | ExtraIn | NoteIn,
+    Field(discriminator="type"),
 ]
 
 
@@ -82,6 +97,14 @@ class AddressedRevisedIn(RevisedIn, _Addressed):
     pass
 
 
+class AddressedPausedIn(PausedIn, _Addressed):
+    pass
+
+
+class AddressedResumedIn(ResumedIn, _Addressed):
+    pass
+
+
 class AddressedExtraIn(ExtraIn, _Addressed):
     pass
 
@@ -91,12 +114,12 @@ class AddressedNoteIn(NoteIn, _Addressed):
 
 
 AddressedEventIn = Annotated[
-    AddressedFulfilledIn | AddressedCancelledIn | AddressedRevisedIn | AddressedExtraIn
-    | AddressedNoteIn,
+    AddressedFulfilledIn | AddressedCancelledIn | AddressedRevisedIn | AddressedPausedIn
+    | AddressedResumedIn | AddressedExtraIn | AddressedNoteIn,
     Field(discriminator="type"),
 ]
 
-AnyEventIn = FulfilledIn | CancelledIn | RevisedIn | ExtraIn | NoteIn
+AnyEventIn = FulfilledIn | CancelledIn | RevisedIn | PausedIn | ResumedIn | ExtraIn | NoteIn
 
 
 class EventPublic(BaseModel):

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, col, select
 
+from api.calendars.service import business_calendar_of, get_calendar
 from api.db import writing
 from api.domain.admission import EventRefused, admit
 from api.domain.outcomes import EventType, LoggedEvent, Party
@@ -18,8 +19,8 @@ from api.events.schemas import AddressedEventIn, AnyEventIn, EventPublic, Revise
 from api.ids import new_id
 from api.models import Promise, PromiseEvent
 from api.problems import Conflict, NotFound, ProblemError, Unprocessable
+from api.promises.drafting import precision_of
 from api.promises.records import apply_evaluation, base_terms, resolve_due, resolve_window
-from api.promises.service import precision_of
 from api.tenancy.auth import Principal
 from api.validation_errors import field_errors
 from api.wire_types import parse_due
@@ -158,9 +159,13 @@ def _append(
     return row, True
 
 
-def _rescore(loaded: _Loaded, now: datetime) -> None:
+def _rescore(session: Session, loaded: _Loaded, now: datetime) -> None:
     promise = loaded.promise
-    apply_evaluation(promise, evaluate(base_terms(promise),
+    calendar = None
+    if promise.calendar_id is not None:
+        row = get_calendar(session, promise.tenant_id, promise.calendar_id)
+        calendar = business_calendar_of(row, promise.made_at)
+    apply_evaluation(promise, evaluate(base_terms(promise, calendar),
                                        [logged(e, promise) for e in loaded.events]))
     promise.updated_at = now
 
@@ -192,7 +197,7 @@ def record_events(
             results.append(ItemResult(index, 201 if created else 200, row, state.promise))
         for state in by_id.values():
             if state.changed:
-                _rescore(state, now)
+                _rescore(session, state, now)
                 session.add(state.promise)
                 session.add_all(state.events)
         session.commit()
@@ -205,7 +210,7 @@ def parse_addressed(item: dict[str, Any]) -> tuple[Target, AnyEventIn | ProblemE
     except ValidationError as error:
         raw_target = Target(item.get("promise_id") if isinstance(item, dict) else None)
         return raw_target, Unprocessable("The item is not a valid event.",
-                                         errors=field_errors(error, "items"))
+                                         errors=field_errors(error, "body"))
     if (body.promise_id is None) == (body.external_id is None):
         return Target(), Unprocessable.for_field(
             "promise_id", "give exactly one of promise_id and external_id")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from api.domain.business_calendar import BusinessCalendar
 from api.domain.outcomes import BrokenReason, ExceededReason, Outcome, Status
-from api.domain.scoring import Evaluation, Track, read_status
+from api.domain.scoring import Evaluation, Track, business_offsets, read_status, thresholds
 from api.domain.terms import (
     Deadlines,
     EarlyRule,
@@ -24,8 +25,8 @@ def _delta(value: float | None) -> timedelta | None:
     return None if value is None else timedelta(seconds=value)
 
 
-def base_terms(row: Promise) -> Terms:
-    """The terms as the promise was made."""
+def base_terms(row: Promise, calendar: BusinessCalendar | None = None) -> Terms:
+    """The terms as the promise was made (with its business calendar, when scoring needs it)."""
     return Terms(
         made_at=row.made_at,
         due_at=row.original_due_at,
@@ -37,6 +38,8 @@ def base_terms(row: Promise) -> Terms:
         early=EarlyRule(row.early),
         at_risk_ratio=row.at_risk_ratio,
         at_risk_lead=_delta(row.at_risk_lead_seconds),
+        exceed_ratio=row.exceed_ratio,
+        calendar=calendar,
     )
 
 
@@ -58,14 +61,19 @@ def _outcome(
 def tracks_of(row: Promise) -> tuple[Track, Track]:
     """The current and first-promise tracks as stored."""
     terms = base_terms(row)
+    paused = timedelta(seconds=row.paused_seconds)
     current = Track(
         terms.with_deadlines(Deadlines(row.due_at, row.window_start)),
         _outcome(row.resolved_status, row, row.broken_reason, row.exceeded_reason),
+        paused, row.paused_since,
     )
+    first_terms = terms.with_deadlines(Deadlines(row.first_due_at, row.first_window_start))
+    since = row.paused_since
     first = Track(
-        terms.with_deadlines(Deadlines(row.first_due_at, row.first_window_start)),
+        first_terms,
         _outcome(row.first_resolved_status, row, row.first_broken_reason,
                  row.first_exceeded_reason),
+        paused, since if since is not None and since <= first_terms.breach_at else None,
     )
     return current, first
 
@@ -75,8 +83,9 @@ def apply_evaluation(row: Promise, evaluation: Evaluation) -> None:
     current, first = evaluation.current, evaluation.first
     row.due_at = current.terms.due_at
     row.window_start = current.terms.window_start
-    row.breach_at = current.terms.breach_at
-    row.at_risk_at = current.terms.at_risk_at
+    row.at_risk_at, row.breach_at = thresholds(current)
+    row.paused_seconds = current.paused.total_seconds()
+    row.paused_since = current.paused_since
     outcome = current.outcome
     row.resolved_status = outcome.status.value if outcome else None
     row.broken_reason = outcome.broken_reason if outcome and outcome.broken_reason else None
@@ -86,12 +95,14 @@ def apply_evaluation(row: Promise, evaluation: Evaluation) -> None:
     row.resolved_at = outcome.resolved_at if outcome else None
     row.lateness_seconds = seconds(outcome.lateness) if outcome else None
     row.earliness_seconds = seconds(outcome.earliness) if outcome else None
+    business_lateness, business_earliness = business_offsets(current)
+    row.business_lateness_seconds = seconds(business_lateness)
+    row.business_earliness_seconds = seconds(business_earliness)
     row.fulfilled_at = evaluation.fulfilled_at
     row.extra = evaluation.extra
     row.first_due_at = first.terms.due_at
     row.first_window_start = first.terms.window_start
-    row.first_breach_at = first.terms.breach_at
-    row.first_at_risk_at = first.terms.at_risk_at
+    row.first_at_risk_at, row.first_breach_at = thresholds(first)
     first_outcome = first.outcome
     row.first_resolved_status = first_outcome.status.value if first_outcome else None
     row.first_broken_reason = first_outcome.broken_reason if first_outcome else None
@@ -137,8 +148,8 @@ def to_public(row: Promise, now: datetime) -> PromisePublic:
         window_start=_window_form(row.window_start, row),
         original_due_at=_due_form(row.original_due_at, row),
         original_window_start=_window_form(row.original_window_start, row),
-        deadline_at=row.breach_at,
-        at_risk_at=row.at_risk_at,
+        deadline_at=current.terms.breach_at,
+        at_risk_at=current.terms.at_risk_at,
         grace=timedelta(seconds=row.grace_seconds),
         exceed_margin=_delta(row.exceed_margin_seconds),
         early=EarlyRule(row.early),
@@ -151,8 +162,18 @@ def to_public(row: Promise, now: datetime) -> PromisePublic:
         resolved_at=row.resolved_at,
         lateness_seconds=seconds(reading.lateness),
         earliness_seconds=seconds(reading.earliness),
+        business_lateness_seconds=row.business_lateness_seconds,
+        business_earliness_seconds=row.business_earliness_seconds,
         time_remaining_seconds=seconds(reading.time_remaining),
         revision_count=row.revision_count,
+        paused_seconds=row.paused_seconds,
+        paused_since=row.paused_since,
+        calendar_id=row.calendar_id,
+        policy=row.policy_key,
+        policy_version=row.policy_version,
+        overrides=row.overrides,
+        exceed_ratio=row.exceed_ratio,
+        at_risk_lead=_delta(row.at_risk_lead_seconds),
         extra=row.extra,
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -13,7 +13,7 @@ from api.domain.outcomes import Status
 from api.etags import json_response_with_etag
 from api.idempotency import IdempotentRoute
 from api.pagination import Cursor, Limit, decode_cursor, encode_cursor, next_link
-from api.problems import Unprocessable, problem_responses
+from api.problems import Unprocessable, item_problem, problem_responses
 from api.promises import service
 from api.promises.queries import PromiseFilters
 from api.promises.records import to_public
@@ -128,8 +128,8 @@ def create_batch(
             index=item.index,
             status=item.status,
             id=item.promise.id if item.promise else None,
-            problem=item.problem.to_problem(request.url.path).model_dump(
-                mode="json", exclude_none=True) if item.problem else None,
+            problem=item_problem(item.problem, item.index, request.url.path)
+            if item.problem else None,
         )
         for item in results
     ])

@@ -43,7 +43,9 @@ class PromiseTermsIn(BaseModel):
     made_at: Timestamp | None = Field(
         default=None, description="When the promise was made; defaults to now"
     )
-    due_at: DueValue
+    due_at: DueValue | None = Field(
+        default=None, description="Required unless a policy computes it"
+    )
     window_start: DueValue | None = Field(
         default=None, description="Not before this (same form as due_at)"
     )
@@ -71,7 +73,16 @@ class PromiseCreate(PromiseTermsIn):
     external_id: Reference | None = Field(
         default=None, description="Your reference, unique per tenant; defaults to the Kept id"
     )
-    kind: Kind = Field(description="delivery, callback, reply, refund… or a word of yours")
+    kind: Kind | None = Field(
+        default=None,
+        description="delivery, callback, reply, refund… or a word of yours; required unless "
+        "the policy names one",
+    )
+    policy: str | None = Field(
+        default=None, max_length=100,
+        description="Key of a policy that computes due_at, window_start and the scoring terms; "
+        "explicit terms override the policy's and are listed in `overrides`",
+    )
     order_id: Reference | None = None
     customer_id: Reference | None = None
     labels: dict[LabelKey, LabelValue] = Field(
@@ -114,10 +125,27 @@ class PromisePublic(BaseModel):
     resolved_at: Timestamp | None
     lateness_seconds: float | None
     earliness_seconds: float | None
+    business_lateness_seconds: float | None = Field(
+        description="Lateness in business time, when the promise has a calendar")
+    business_earliness_seconds: float | None = Field(
+        description="Earliness in business time, when the promise has a calendar")
     time_remaining_seconds: float | None = Field(
         description="Seconds until due (negative once past due) while the promise is open"
     )
     revision_count: int
+    paused_seconds: float = Field(
+        description="Clock time added to the deadlines by finished pauses (business seconds "
+        "when the promise has a calendar)"
+    )
+    paused_since: Timestamp | None = Field(description="Set while the clock is stopped")
+    calendar_id: str | None
+    policy: str | None = Field(description="Key of the policy the promise was made under")
+    policy_version: int | None
+    overrides: list[str] | None = Field(
+        description="Terms given explicitly in place of the policy's"
+    )
+    exceed_ratio: float | None
+    at_risk_lead: Duration | None
     extra: bool = Field(description="Something was given beyond the promise")
     created_at: Timestamp
     updated_at: Timestamp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -13,12 +13,12 @@ from sqlmodel import Session, col, select
 
 from api.db import writing
 from api.domain.scoring import evaluate
-from api.domain.terms import Precision, Terms, TermsError, check_terms
 from api.ids import new_id
 from api.models import Promise, PromiseLabel
 from api.problems import Conflict, NotFound, ProblemError, Unprocessable
+from api.promises.drafting import Draft, PolicyCache, draft_promise
 from api.promises.queries import PromiseFilters
-from api.promises.records import apply_evaluation, resolve_due, resolve_window
+from api.promises.records import apply_evaluation
 from api.promises.schemas import PromiseCreate, seconds
 from api.tenancy.auth import Principal
 from api.validation_errors import field_errors
@@ -32,46 +32,16 @@ class Created:
     created: bool
 
 
-def precision_of(value: datetime | date) -> Precision:
-    return Precision.INSTANT if isinstance(value, datetime) else Precision.DAY
-
-
-def build_terms(body: PromiseCreate, timezone: str, now: datetime) -> Terms:
-    """The domain terms of a create request; raises Unprocessable naming the bad field."""
-    precision = precision_of(body.due_at)
-    if body.window_start is not None and precision_of(body.window_start) is not precision:
-        raise Unprocessable.for_field(
-            "body.window_start",
-            "window_start must have the same form as due_at (both dates or both timestamps)",
-        )
-    zone = body.timezone or timezone
-    terms = Terms(
-        made_at=body.made_at or now,
-        due_at=resolve_due(body.due_at, zone),
-        window_start=resolve_window(body.window_start, zone) if body.window_start else None,
-        precision=precision,
-        timezone=zone,
-        grace=body.grace or timedelta(0),
-        exceed_margin=body.exceed_margin,
-        early=body.early,
-        at_risk_ratio=body.at_risk_ratio,
-    )
-    try:
-        check_terms(terms)
-    except TermsError as error:
-        raise Unprocessable.for_field(f"body.{error.field}", error.message) from None
-    return terms
-
-
 def _new_rows(
-    principal: Principal, body: PromiseCreate, terms: Terms, now: datetime
+    principal: Principal, draft: Draft, now: datetime
 ) -> tuple[Promise, list[PromiseLabel]]:
+    body, terms, policy = draft.body, draft.terms, draft.policy
     promise_id = new_id("prm")
     row = Promise(
         tenant_id=principal.tenant_id,
         id=promise_id,
         external_id=body.external_id or promise_id,
-        kind=body.kind,
+        kind=draft.kind,
         order_id=body.order_id,
         customer_id=body.customer_id,
         labels=dict(body.labels),
@@ -84,6 +54,13 @@ def _new_rows(
         exceed_margin_seconds=seconds(terms.exceed_margin),
         early=terms.early.value,
         at_risk_ratio=terms.at_risk_ratio,
+        at_risk_lead_seconds=seconds(terms.at_risk_lead),
+        exceed_ratio=terms.exceed_ratio,
+        calendar_id=draft.calendar_id,
+        policy_id=policy.id if policy else None,
+        policy_key=policy.key if policy else None,
+        policy_version=policy.version if policy else None,
+        overrides=list(draft.overrides) if policy else None,
         created_at=now,
         updated_at=now,
     )
@@ -95,20 +72,25 @@ def _new_rows(
     return row, labels
 
 
-def conflicting_fields(existing: Promise, body: PromiseCreate, terms: Terms) -> list[str]:
+def conflicting_fields(existing: Promise, draft: Draft) -> list[str]:
     """The fields in which a create request differs from the promise already stored."""
+    body, terms = draft.body, draft.terms
     compared: list[tuple[str, object, object]] = [
-        ("kind", existing.kind, body.kind),
+        ("kind", existing.kind, draft.kind),
+        ("policy", existing.policy_key, body.policy),
         ("order_id", existing.order_id, body.order_id),
         ("customer_id", existing.customer_id, body.customer_id),
         ("labels", existing.labels, dict(body.labels)),
-        ("due_at", existing.original_due_at, terms.due_at),
-        ("window_start", existing.original_window_start, terms.window_start),
         ("grace", existing.grace_seconds, terms.grace.total_seconds()),
         ("exceed_margin", existing.exceed_margin_seconds, seconds(terms.exceed_margin)),
         ("early", existing.early, terms.early.value),
         ("at_risk_ratio", existing.at_risk_ratio, terms.at_risk_ratio),
     ]
+    # A policy's due time follows made_at: without either, it is computed from "now" and
+    # cannot be compared.
+    if body.due_at is not None or body.made_at is not None or body.policy is None:
+        compared.append(("due_at", existing.original_due_at, terms.due_at))
+        compared.append(("window_start", existing.original_window_start, terms.window_start))
     if body.made_at is not None:
         compared.append(("made_at", existing.made_at, terms.made_at))
     if body.timezone is not None:
@@ -116,8 +98,8 @@ def conflicting_fields(existing: Promise, body: PromiseCreate, terms: Terms) -> 
     return [name for name, stored, asked in compared if stored != asked]
 
 
-def _check_duplicate(existing: Promise, body: PromiseCreate, terms: Terms) -> Created:
-    fields = conflicting_fields(existing, body, terms)
+def _check_duplicate(existing: Promise, draft: Draft) -> Created:
+    fields = conflicting_fields(existing, draft)
     if fields:
         raise Conflict(
             f"A promise with external_id {existing.external_id!r} already exists with other "
@@ -144,14 +126,14 @@ def _find_external(
 def create_promise(
     session: Session, principal: Principal, body: PromiseCreate, now: datetime
 ) -> Created:
-    terms = build_terms(body, principal.timezone, now)
+    draft = draft_promise(session, principal, body, now)
     for _attempt in range(2):
         with writing(session):
             if body.external_id is not None:
                 found = _find_external(session, principal.tenant_id, [body.external_id])
                 if body.external_id in found:
-                    return _check_duplicate(found[body.external_id], body, terms)
-            row, labels = _new_rows(principal, body, terms, now)
+                    return _check_duplicate(found[body.external_id], draft)
+            row, labels = _new_rows(principal, draft, now)
             session.add(row)
             session.flush()
             session.add_all(labels)
@@ -204,14 +186,15 @@ def create_batch(
 ) -> list[ItemResult]:
     """Create many promises in one transaction; each invalid item is reported on its own."""
     results: dict[int, ItemResult] = {}
-    valid: list[tuple[int, PromiseCreate, Terms]] = []
+    valid: list[tuple[int, Draft]] = []
+    cache = PolicyCache()
     for index, item in enumerate(items):
         try:
             body = _create_adapter.validate_python(item)
-            valid.append((index, body, build_terms(body, principal.timezone, now)))
+            valid.append((index, draft_promise(session, principal, body, now, cache)))
         except ValidationError as error:
             results[index] = ItemResult(index, 422, problem=Unprocessable(
-                "The item is not a valid promise.", errors=field_errors(error, "items")))
+                "The item is not a valid promise.", errors=field_errors(error, "body")))
         except ProblemError as error:
             results[index] = ItemResult(index, error.status, problem=error)
     for _attempt in range(2):
@@ -230,24 +213,24 @@ def create_batch(
 def _store_batch(
     session: Session,
     principal: Principal,
-    valid: list[tuple[int, PromiseCreate, Terms]],
+    valid: list[tuple[int, Draft]],
     now: datetime,
 ) -> dict[int, ItemResult]:
-    external_ids = [body.external_id for _, body, _ in valid if body.external_id]
+    external_ids = [draft.body.external_id for _, draft in valid if draft.body.external_id]
     known = _find_external(session, principal.tenant_id, external_ids)
     results: dict[int, ItemResult] = {}
     rows: list[Promise] = []
     labels: list[PromiseLabel] = []
-    for index, body, terms in valid:
-        existing = known.get(body.external_id) if body.external_id else None
+    for index, draft in valid:
+        external_id = draft.body.external_id
+        existing = known.get(external_id) if external_id else None
         if existing is not None:
             try:
-                results[index] = ItemResult(index, 200, _check_duplicate(existing, body,
-                                                                         terms).promise)
+                results[index] = ItemResult(index, 200, _check_duplicate(existing, draft).promise)
             except Conflict as error:
                 results[index] = ItemResult(index, 409, problem=error)
             continue
-        row, row_labels = _new_rows(principal, body, terms, now)
+        row, row_labels = _new_rows(principal, draft, now)
         rows.append(row)
         labels.extend(row_labels)
         known[row.external_id] = row
