@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from api import error_handlers, health
 from api.body_limit import BodyLimit
+from api.calendars.router import router as calendars_router
 from api.config import Settings
 from api.db import Database
-from api.calendars.router import router as calendars_router
 from api.events.router import router as events_router
 from api.idempotency import purge_expired
 from api.policies.router import router as policies_router

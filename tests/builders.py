@@ -17,10 +17,10 @@ def now() -> datetime:
 
 def promise_body(
     *, made_ago: timedelta = timedelta(days=1), due_in: timedelta = timedelta(days=5),
-    **overrides: Any,
+    at: datetime | None = None, **overrides: Any,
 ) -> dict[str, Any]:
-    """A create body: made `made_ago` before now, due `due_in` after now."""
-    moment = now()
+    """A create body: made `made_ago` before `at` (default now), due `due_in` after it."""
+    moment = at or now()
     body: dict[str, Any] = {
         "external_id": f"ext-{secrets.token_hex(6)}",
         "kind": "delivery",

@@ -60,7 +60,7 @@ def test_cancelling_a_fulfilled_promise_is_a_conflict(api: Api) -> None:
 
 def test_revision_by_business_keeps_the_first_promise_view(api: Api) -> None:
     moment = now()
-    promise = _promise(api, made_ago=timedelta(days=4), due_in=timedelta(days=-1))
+    promise = _promise(api, at=moment, made_ago=timedelta(days=4), due_in=timedelta(days=-1))
     later = iso(moment + timedelta(hours=12))
     revised = _event(api, promise["id"], type="revised", due_at=later, requested_by="business",
                      reason="carrier delay", occurred_at=iso(moment - timedelta(days=2)))
@@ -75,7 +75,7 @@ def test_revision_by_business_keeps_the_first_promise_view(api: Api) -> None:
 
 def test_revision_by_customer_carries_over_to_the_first_promise(api: Api) -> None:
     moment = now()
-    promise = _promise(api, made_ago=timedelta(days=4), due_in=timedelta(days=-1))
+    promise = _promise(api, at=moment, made_ago=timedelta(days=4), due_in=timedelta(days=-1))
     _event(api, promise["id"], type="revised", due_at=iso(moment + timedelta(hours=12)),
            requested_by="customer", occurred_at=iso(moment - timedelta(days=2)))
     after = _event(api, promise["id"], type="fulfilled", occurred_at=iso(moment)).json()["promise"]
@@ -181,7 +181,7 @@ def test_events_arriving_out_of_order_give_the_same_state(api: Api) -> None:
     ]
     states = []
     for order in (events, list(reversed(events)), [events[2], events[0], events[3], events[1]]):
-        promise = _promise(api, made_ago=timedelta(days=5), due_in=timedelta(days=-1))
+        promise = _promise(api, at=moment, made_ago=timedelta(days=5), due_in=timedelta(days=-1))
         for body in order:
             assert _event(api, promise["id"], **body).status_code == 201
         final = api.get(f"/v1/promises/{promise['id']}").json()

@@ -20,7 +20,7 @@ def _post(api: Api, promise_id: str, **body: Any) -> dict[str, Any]:
 def test_a_finished_pause_moves_due_later_by_the_paused_time(api: Api) -> None:
     moment = now()
     promise = api.post("/v1/promises", json=promise_body(
-        made_ago=timedelta(days=2), due_in=timedelta(hours=-1))).json()
+        at=moment, made_ago=timedelta(days=2), due_in=timedelta(hours=-1))).json()
     assert promise["status"] == "broken"
     _post(api, promise["id"], type="paused", occurred_at=iso(moment - timedelta(days=1)))
     after = _post(api, promise["id"], type="resumed",
@@ -34,7 +34,7 @@ def test_a_finished_pause_moves_due_later_by_the_paused_time(api: Api) -> None:
 def test_while_paused_the_clock_stands_still(api: Api) -> None:
     moment = now()
     promise = api.post("/v1/promises", json=promise_body(
-        made_ago=timedelta(hours=10), due_in=timedelta(hours=1))).json()
+        at=moment, made_ago=timedelta(hours=10), due_in=timedelta(hours=1))).json()
     paused = _post(api, promise["id"], type="paused",
                    occurred_at=iso(moment - timedelta(hours=1)))
     # At risk from 8.8 h after making; paused at 9 h with two hours to go: two hours remain
@@ -53,7 +53,7 @@ def test_while_paused_the_clock_stands_still(api: Api) -> None:
 def test_a_pause_never_hides_a_breach(api: Api) -> None:
     moment = now()
     promise = api.post("/v1/promises", json=promise_body(
-        made_ago=timedelta(days=3), due_in=timedelta(days=-1))).json()
+        at=moment, made_ago=timedelta(days=3), due_in=timedelta(days=-1))).json()
     paused = _post(api, promise["id"], type="paused", occurred_at=iso(moment))
     assert (paused["status"], paused["broken_reason"]) == ("broken", "overdue")
     resumed = _post(api, promise["id"], type="resumed",
@@ -74,7 +74,7 @@ def test_pauses_in_any_order_give_the_same_answer(api: Api) -> None:
     answers = set()
     for order in (events, events[::-1], events[3:] + events[:3]):
         promise = api.post("/v1/promises", json=promise_body(
-            made_ago=timedelta(days=2), due_in=timedelta(hours=-2))).json()
+            at=moment, made_ago=timedelta(days=2), due_in=timedelta(hours=-2))).json()
         for body in order:
             _post(api, promise["id"], **body)
         final = api.get(f"/v1/promises/{promise['id']}").json()

@@ -1,0 +1,1 @@
+"""Business calendars: opening hours, closed days, and business-time arithmetic over HTTP."""
