@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -112,6 +113,12 @@ class Promise(SQLModel, table=True):
               "tenant_id", "resolved_status", "breach_at"),
         ForeignKeyConstraint(["tenant_id", "calendar_id"], ["calendar.tenant_id", "calendar.id"]),
         ForeignKeyConstraint(["tenant_id", "policy_id"], ["policy.tenant_id", "policy.id"]),
+        # The worker's queue of time-driven transitions, across tenants, open promises only.
+        Index("ix_promise_next_alert_at", "next_alert_at",
+              postgresql_where=text("next_alert_at IS NOT NULL"),
+              sqlite_where=text("next_alert_at IS NOT NULL")),
+        Index("ix_promise_tenant_id_made_at", "tenant_id", "made_at"),
+        Index("ix_promise_tenant_id_resolved_at", "tenant_id", "resolved_at"),
     )
 
     tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
@@ -169,6 +176,11 @@ class Promise(SQLModel, table=True):
 
     paused_seconds: float = 0.0
     paused_since: datetime | None = _timestamp(nullable=True)
+
+    # Time-driven announcements: the next instant a transition (at_risk, broken) is due to be
+    # announced, and the last status announced. NULL when nothing more will happen by time.
+    next_alert_at: datetime | None = _timestamp(nullable=True)
+    alerted_status: str | None = Field(default=None, max_length=10)
     revision_count: int = 0
     proactive_revision_count: int = 0
     created_at: datetime = _timestamp()
@@ -236,3 +248,149 @@ __all__ = [
     "PromiseLabel",
     "Tenant",
 ]
+
+
+class Objective(SQLModel, table=True):
+    """A keep-rate target over a window, with the error budget that follows from it."""
+
+    __tablename__ = "objective"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=200)
+    filter: dict[str, Any] = _json()
+    target: float
+    window_kind: str = Field(max_length=10)
+    window_days: int | None = None
+    timezone: str = Field(max_length=64)
+    min_count: int = 0
+    alert_state: str = Field(default="ok", max_length=10)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A tenant's URL subscribed to promise events, signed per Standard Webhooks."""
+
+    __tablename__ = "webhook_endpoint"
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    url: str = Field(max_length=2000)
+    events: list[str] = _json()
+    description: str | None = Field(default=None, max_length=500)
+    enabled: bool = True
+    secret: str = Field(max_length=100)
+    previous_secret: str | None = Field(default=None, max_length=100)
+    previous_secret_expires_at: datetime | None = _timestamp(nullable=True)
+    disabled_reason: str | None = Field(default=None, max_length=500)
+    failing_since: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class WebhookMessage(SQLModel, table=True):
+    """The outbox: one event to announce, written in the transaction that caused it.
+
+    Its id is the `webhook-id` every delivery and retry of it carries.
+    """
+
+    __tablename__ = "webhook_message"
+    __table_args__ = (Index("ix_webhook_message_tenant_id_created_at", "tenant_id", "created_at"),)
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    type: str = Field(max_length=40)
+    promise_id: str | None = Field(default=None, max_length=40)
+    payload: dict[str, Any] = _json()
+    created_at: datetime = _timestamp()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One message to one endpoint: its attempts so far and when to try next."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "message_id"],
+                             ["webhook_message.tenant_id", "webhook_message.id"]),
+        ForeignKeyConstraint(["tenant_id", "endpoint_id"],
+                             ["webhook_endpoint.tenant_id", "webhook_endpoint.id"],
+                             ondelete="CASCADE"),
+        Index("ix_webhook_delivery_tenant_id_endpoint_id_created_at",
+              "tenant_id", "endpoint_id", "created_at"),
+        # The worker's queue: due deliveries, across tenants.
+        Index("ix_webhook_delivery_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    tenant_id: str = Field(primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    message_id: str = Field(max_length=40)
+    endpoint_id: str = Field(max_length=40)
+    state: str = Field(max_length=12)
+    attempt_count: int = 0
+    next_attempt_at: datetime | None = _timestamp(nullable=True)
+    lease_until: datetime | None = _timestamp(nullable=True)
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    last_latency_ms: float | None = None
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+    completed_at: datetime | None = _timestamp(nullable=True)
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """One HTTP attempt of a delivery."""
+
+    __tablename__ = "webhook_attempt"
+    __table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "delivery_id"],
+                             ["webhook_delivery.tenant_id", "webhook_delivery.id"],
+                             ondelete="CASCADE"),
+        Index("ix_webhook_attempt_tenant_id_delivery_id", "tenant_id", "delivery_id"),
+    )
+
+    tenant_id: str = Field(primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    delivery_id: str = Field(max_length=40)
+    attempted_at: datetime = _timestamp()
+    status_code: int | None = None
+    latency_ms: float | None = None
+    error: str | None = Field(default=None, max_length=500)
+
+
+class StatusToken(SQLModel, table=True):
+    """An unguessable, revocable token that shows one promise or order to its customer.
+
+    Only its SHA-256 hash is kept; public requests find it by that hash.
+    """
+
+    __tablename__ = "status_token"
+    __table_args__ = (
+        Index("ix_status_token_token_hash", "token_hash", unique=True),
+        Index("ix_status_token_tenant_id_promise_id", "tenant_id", "promise_id"),
+        Index("ix_status_token_tenant_id_order_id", "tenant_id", "order_id"),
+    )
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    token_hash: str = Field(max_length=64)
+    promise_id: str | None = Field(default=None, max_length=40)
+    order_id: str | None = Field(default=None, max_length=200)
+    expires_at: datetime | None = _timestamp(nullable=True)
+    revoked_at: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = _timestamp()
+
+
+class AuditEntry(SQLModel, table=True):
+    """An administrative action: key created or revoked, webhook endpoint changed…"""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_tenant_id_created_at", "tenant_id", "created_at"),)
+
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=40)
+    id: str = Field(primary_key=True, max_length=40)
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=60)
+    target: str | None = Field(default=None, max_length=200)
+    details: dict[str, Any] = _json()
+    created_at: datetime = _timestamp()

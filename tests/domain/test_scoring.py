@@ -875,6 +875,29 @@ def test_every_permutation_of_a_log_with_ties_gives_the_same_evaluation() -> Non
         assert evaluate(terms(), order) == expected
 
 
+@pytest.mark.parametrize(
+    "pair",
+    [
+        pytest.param((cancelled(DUE - DAY, Party.CUSTOMER), cancelled(DUE - DAY, Party.BUSINESS)),
+                     id="cancellations-by-both-parties"),
+        pytest.param((revised(MADE + DAY, Party.CUSTOMER, LATER_DUE),
+                      revised(MADE + DAY, Party.BUSINESS, MADE + 7 * DAY)),
+                     id="revisions-by-both-parties"),
+        pytest.param((fulfilled(DUE - DAY), cancelled(DUE - DAY, Party.BUSINESS)),
+                     id="fulfilment-and-cancellation"),
+        pytest.param((revised(MADE + DAY, Party.BUSINESS, LATER_DUE),
+                      revised(MADE + DAY, Party.BUSINESS, MADE + 7 * DAY)),
+                     id="revisions-to-different-dates"),
+    ],
+)
+def test_simultaneous_events_are_ordered_by_content(
+    pair: tuple[LoggedEvent, LoggedEvent],
+) -> None:
+    one, two = pair
+    assert evaluate(short(), [one, two]) == evaluate(short(), [two, one])
+    assert order_events([one, two]) == order_events([two, one])
+
+
 def test_simultaneous_revisions_differing_only_by_a_missing_window() -> None:
     """The order key must not confuse "no window" with "a window opening at this instant"."""
     at = MADE + DAY
@@ -963,15 +986,17 @@ any_terms = instant_terms() | day_precision_terms()
 
 @st.composite
 def event_logs(draw: st.DrawFn) -> tuple[list[LoggedEvent], list[LoggedEvent]]:
-    """A log and a permutation of it. Times come from a coarse pool of whole days so ties are
-    common, including a window opening at the very instant of another event."""
+    """A log and a permutation of it. Events share a few instants, due dates and windows, so
+    ties are common: the same instant, type and deadlines differing only by party or by a
+    window opening at the very instant of the event."""
+    days = draw(st.lists(st.integers(0, 8), min_size=1, max_size=3, unique=True))
     events: list[LoggedEvent] = []
-    for _ in range(draw(st.integers(0, 7))):
-        at = MADE + draw(st.integers(0, 14)) * DAY
+    for _ in range(draw(st.integers(0, 8))):
+        at = MADE + draw(st.sampled_from(days)) * DAY
         deadlines = None
         if draw(st.booleans()):
-            due = at + draw(st.integers(1, 10)) * DAY
-            hours_before = draw(st.none() | st.integers(1, 72))
+            due = at + draw(st.integers(1, 3)) * DAY
+            hours_before = draw(st.none() | st.sampled_from([24, 48]) | st.integers(1, 72))
             window = None if hours_before is None else due - hours_before * H
             deadlines = Deadlines(due, window)
         events.append(event(
