@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=48, ge=24)
     database_timeout_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
+    rate_limit_per_second: float = Field(
+        default=200.0, ge=0, description="Requests per second per API key; 0 turns limits off"
+    )
+    rate_limit_burst: int = Field(default=400, ge=1, description="Requests at once per key")
 
     @field_validator("default_timezone")
     @classmethod

@@ -13,15 +13,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from api import error_handlers, health
+from api.audit.router import router as audit_router
 from api.body_limit import BodyLimit
 from api.calendars.router import router as calendars_router
 from api.config import Settings
 from api.db import Database
+from api.domain.token_bucket import Limit
 from api.events.router import router as events_router
 from api.idempotency import purge_expired
 from api.policies.router import router as policies_router
 from api.problems import Problem
 from api.promises.router import router as promises_router
+from api.rate_limits import RateLimit, RateLimiter
 from api.request_context import RequestContext
 
 log = structlog.get_logger("kept")
@@ -77,11 +80,17 @@ def create_app(
     app.state.clock = clock
     error_handlers.install(app)
     app.include_router(health.router)
+    app.include_router(audit_router)
     app.include_router(promises_router)
     app.include_router(events_router)
     app.include_router(calendars_router)
     app.include_router(policies_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    limiter = None
+    if settings.rate_limit_per_second > 0:
+        limiter = RateLimiter(Limit(settings.rate_limit_burst, settings.rate_limit_per_second),
+                              clock)
+    app.add_middleware(RateLimit, limiter=limiter)
     app.add_middleware(RequestContext)
     _register_problem_schema(app)
     return app

@@ -101,6 +101,10 @@ class Unprocessable(ProblemError):
         return cls(message, errors=[FieldError(field=field, message=message)])
 
 
+class TooManyRequests(ProblemError):
+    status, slug = 429, "too-many-requests"
+
+
 class ServiceUnavailable(ProblemError):
     status, slug = 503, "service-unavailable"
 

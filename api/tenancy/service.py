@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
+from api.audit import service as audit
 from api.db import writing
 from api.ids import new_id
 from api.models import ApiKey, Tenant
@@ -55,11 +56,14 @@ def get_tenant(session: Session, name: str) -> Tenant:
 
 
 def create_key(
-    session: Session, tenant_name: str, scopes: frozenset[Scope], now: datetime
+    session: Session, tenant_name: str, scopes: frozenset[Scope], now: datetime,
+    actor: str = "cli",
 ) -> IssuedKey:
     with writing(session):
         tenant = get_tenant(session, tenant_name)
         issued = _add_key(session, tenant, scopes, now)
+        audit.record(session, tenant.id, actor, "api_key.created", issued.record.prefix, now,
+                     scopes=sorted(scopes))
         session.commit()
     return issued
 
@@ -89,7 +93,7 @@ def list_keys(session: Session) -> list[tuple[ApiKey, Tenant]]:
     return list(rows.all())
 
 
-def revoke_key(session: Session, prefix: str, now: datetime) -> ApiKey:
+def revoke_key(session: Session, prefix: str, now: datetime, actor: str = "cli") -> ApiKey:
     with writing(session):
         matches = session.exec(select(ApiKey).where(ApiKey.prefix == prefix)).all()
         if not matches:
@@ -100,6 +104,7 @@ def revoke_key(session: Session, prefix: str, now: datetime) -> ApiKey:
         if record.revoked_at is None:
             record.revoked_at = now
             session.add(record)
+            audit.record(session, record.tenant_id, actor, "api_key.revoked", record.prefix, now)
             session.commit()
     return record
 
@@ -116,5 +121,7 @@ def bootstrap(session: Session, timezone: str, now: datetime) -> IssuedKey | Non
             session.add(tenant)
             session.flush()  # the key refers to the tenant
         issued = _add_key(session, tenant, frozenset({Scope.ADMIN}), now)
+        audit.record(session, tenant.id, "kept serve", "api_key.created", issued.record.prefix,
+                     now, scopes=[Scope.ADMIN.value], bootstrap=True)
         session.commit()
     return issued
