@@ -52,7 +52,7 @@ def list_policies(
             response_model=PolicyPublic, responses=problem_responses(401, 403, 404, 422))
 def get_policy(
     key: str, principal: Reader, session: SessionDep, request: Request,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> Response:
     policy = service.get_policy(session, principal.tenant_id, key, version)
     return json_response_with_etag(request, service.to_public(policy))
