@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-dev run migrate test test-postgres lint ci clean
+.PHONY: install install-dev browser run migrate test test-postgres lint ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,23 @@ migrate: install
 
 run: install
 	$(BIN)/kept migrate
-	$(BIN)/kept serve
+	$(BIN)/kept serve --with-worker
 
-test: install-dev
-	$(BIN)/pytest
+# The widget's browser tests drive Debian's chromium through its chromedriver (nothing is
+# downloaded); installed here when missing (as root, else with sudo).
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		echo "Installing chromium and chromium-driver for the browser tests"; \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium chromium-driver; \
+	fi
 
-test-postgres: install-dev
-	KEPT_TEST_DATABASE_URL=$${KEPT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
+test: install-dev browser
+	KEPT_REQUIRE_BROWSER=1 $(BIN)/pytest
+
+test-postgres: install-dev browser
+	KEPT_REQUIRE_BROWSER=1 KEPT_TEST_DATABASE_URL=$${KEPT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
 
 lint: install-dev
 	$(BIN)/ruff check .

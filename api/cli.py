@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -46,9 +47,17 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (KEPT_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (KEPT_PORT)")] = None,
     workers: Annotated[int, typer.Option(help="Processes (keep 1 on SQLite)")] = 1,
+    with_worker: Annotated[bool, typer.Option(
+        "--with-worker", help="Also run the worker (transitions, webhooks) in this process")]
+    = False,
 ) -> None:
     """Serve the API. On a database without API keys, create tenant `default` and its key."""
+    import os
+
     import uvicorn
+
+    if with_worker:
+        os.environ["KEPT_RUN_WORKER"] = "true"  # read by create_app's Settings()
 
     from api.logs import configure_logging
 
@@ -130,6 +139,88 @@ def revoke_key(prefix: str) -> None:
         except tenancy.TenancyError as error:
             raise _fail(str(error)) from None
     console.print(f"Key {record.prefix} revoked.")
+
+
+@app.command()
+def worker(
+    metrics_port: Annotated[int | None, typer.Option(
+        help="Serve this worker's Prometheus metrics on this port")] = None,
+) -> None:
+    """Run the worker: time-driven transitions and webhook delivery, until SIGTERM.
+
+    Several may run against PostgreSQL; on SQLite one runs at a time (others wait).
+    """
+    import signal
+
+    from prometheus_client import start_http_server
+
+    from api.logs import configure_logging
+    from api.metrics import Metrics
+    from api.worker.runner import Worker, utc_now
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    database = Database(settings)
+    metrics = Metrics(database, utc_now)
+    if metrics_port is not None:
+        start_http_server(metrics_port, registry=metrics.registry)
+    running = Worker(database, metrics=metrics)
+    signal.signal(signal.SIGTERM, lambda *_: running.request_stop())
+    signal.signal(signal.SIGINT, lambda *_: running.request_stop())
+    try:
+        running.run()
+    finally:
+        database.dispose()
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A CSV file with a header, or JSON Lines")],
+    file_format: Annotated[str | None, typer.Option(
+        "--format", help="csv or jsonl (default: from the file name)")] = None,
+    maps: Annotated[list[str] | None, typer.Option(
+        "--map", help="FIELD=COLUMN, repeatable: external_id, kind, order_id, customer_id, "
+        "made_at, due_at, window_start, timezone, fulfilled_at, cancelled_at, status, "
+        "label.<key>")] = None,
+    values: Annotated[list[str] | None, typer.Option(
+        "--value", help="FIELD=VALUE for every row, e.g. kind=delivery")] = None,
+    statuses: Annotated[list[str] | None, typer.Option(
+        "--status", help="VALUE=cancelled[:customer|:business]: a status value that means the "
+        "promise was cancelled (default by the business)")] = None,
+    date_fields: Annotated[list[str] | None, typer.Option(
+        "--date-field", help="due_at or window_start: read as a date (day precision) even "
+        "when written with a midnight time")] = None,
+    timezone: Annotated[str | None, typer.Option(
+        help="IANA zone of naive timestamps (default: the preset's, else the tenant's)")] = None,
+    preset: Annotated[str | None, typer.Option(help="A known mapping: olist")] = None,
+    tenant: Annotated[str | None, typer.Option(help="Tenant name (this database)")] = None,
+    api_url: Annotated[str | None, typer.Option(
+        help="Import through a Kept server instead, e.g. http://127.0.0.1:8000")] = None,
+    api_key: Annotated[str | None, typer.Option(
+        envvar="KEPT_API_KEY", help="API key for --api-url (promises:write)")] = None,
+    errors: Annotated[Path | None, typer.Option(
+        help="Where rejected rows go (default ./<file>.errors.<format>)")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Rows per transaction (1-1000)")] = 1000,
+    limit: Annotated[int | None, typer.Option(help="Read at most this many rows")] = None,
+    progress: Annotated[bool, typer.Option(help="Show the progress bar")] = True,
+) -> None:
+    """Import promises and their events from a file; rerunning it loads nothing twice."""
+    from api.importer.command import ImportFailed, ImportOptions, import_file, print_summary
+    from api.importer.readers import FileFormat
+
+    if file_format is not None and file_format not in {f.value for f in FileFormat}:
+        raise _fail(f"--format must be one of {', '.join(f.value for f in FileFormat)}")
+    options = ImportOptions(
+        file=file, file_format=FileFormat(file_format) if file_format else None,
+        maps=maps or [], values=values or [], statuses=statuses or [],
+        date_fields=date_fields or [], timezone=timezone, preset=preset, tenant=tenant,
+        api_url=api_url, api_key=api_key, errors=errors, chunk_size=chunk_size, limit=limit,
+        progress=progress)
+    try:
+        summary = import_file(options, Settings(), console)
+    except ImportFailed as error:
+        raise _fail(str(error)) from None
+    print_summary(console, summary)
 
 
 if __name__ == "__main__":

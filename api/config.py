@@ -28,6 +28,20 @@ class Settings(BaseSettings):
         default=200.0, ge=0, description="Requests per second per API key; 0 turns limits off"
     )
     rate_limit_burst: int = Field(default=400, ge=1, description="Requests at once per key")
+    public_rate_limit_per_minute: float = Field(
+        default=60.0, ge=0,
+        description="Public status requests per minute per client IP; 0 turns the limit off",
+    )
+    public_rate_limit_burst: int = Field(
+        default=60, ge=1, description="Public status requests at once per client IP"
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhooks to private, loopback and link-local addresses (SSRF guard)",
+    )
+    run_worker: bool = Field(
+        default=False, description="Run the worker inside the server process (serve --with-worker)"
+    )
 
     @field_validator("default_timezone")
     @classmethod

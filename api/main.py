@@ -17,15 +17,24 @@ from api.audit.router import router as audit_router
 from api.body_limit import BodyLimit
 from api.calendars.router import router as calendars_router
 from api.config import Settings
+from api.customers.router import router as customers_router
 from api.db import Database
 from api.domain.token_bucket import Limit
 from api.events.router import router as events_router
 from api.idempotency import purge_expired
+from api.metrics import Metrics
+from api.metrics import router as metrics_router
+from api.objectives.router import router as objectives_router
 from api.policies.router import router as policies_router
 from api.problems import Problem
 from api.promises.router import router as promises_router
+from api.public.cors import PUBLIC_PREFIX, PublicCors
+from api.public.mount import mount_public
 from api.rate_limits import RateLimit, RateLimiter
 from api.request_context import RequestContext
+from api.scorecards.router import router as scorecards_router
+from api.webhooks.router import router as webhooks_router
+from api.worker.runner import start_embedded_worker
 
 log = structlog.get_logger("kept")
 
@@ -60,12 +69,16 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     database = Database(settings)
+    metrics = Metrics(database, clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         housekeeping = asyncio.create_task(forget_old_idempotency_keys(database, clock))
+        worker = start_embedded_worker(database, clock, metrics) if settings.run_worker else None
         yield
         housekeeping.cancel()
+        if worker is not None:
+            await run_in_threadpool(worker.stop)
         database.dispose()
 
     app = FastAPI(
@@ -78,6 +91,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.clock = clock
+    app.state.metrics = metrics
     error_handlers.install(app)
     app.include_router(health.router)
     app.include_router(audit_router)
@@ -85,12 +99,20 @@ def create_app(
     app.include_router(events_router)
     app.include_router(calendars_router)
     app.include_router(policies_router)
+    app.include_router(scorecards_router)
+    app.include_router(objectives_router)
+    app.include_router(customers_router)
+    app.include_router(webhooks_router)
+    app.include_router(metrics_router)
+    mount_public(app, settings, clock)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     limiter = None
     if settings.rate_limit_per_second > 0:
         limiter = RateLimiter(Limit(settings.rate_limit_burst, settings.rate_limit_per_second),
                               clock)
-    app.add_middleware(RateLimit, limiter=limiter)
+    # The public status has its own, per-IP limit (api/public/rate_limit.py).
+    app.add_middleware(RateLimit, limiter=limiter, exempt_prefixes=(PUBLIC_PREFIX,))
+    app.add_middleware(PublicCors)
     app.add_middleware(RequestContext)
     _register_problem_schema(app)
     return app

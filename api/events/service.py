@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from api.calendars.service import business_calendar_of, get_calendar
 from api.db import writing
 from api.domain.admission import EventRefused, admit
+from api.domain.announcements import PromiseState
 from api.domain.outcomes import EventType, LoggedEvent, Party
 from api.domain.scoring import evaluate
 from api.domain.terms import Deadlines, TermsError, check_deadlines
@@ -20,9 +21,16 @@ from api.ids import new_id
 from api.models import Promise, PromiseEvent
 from api.problems import Conflict, NotFound, ProblemError, Unprocessable
 from api.promises.drafting import precision_of
-from api.promises.records import apply_evaluation, base_terms, resolve_due, resolve_window
+from api.promises.records import (
+    announcement_state,
+    apply_evaluation,
+    base_terms,
+    resolve_due,
+    resolve_window,
+)
 from api.tenancy.auth import Principal
 from api.validation_errors import field_errors
+from api.webhooks.outbox import Outbox
 from api.wire_types import parse_due
 
 # Clocks drift; a fulfilment reported a little in the future is accepted, a day ahead is not.
@@ -51,6 +59,7 @@ class ItemResult:
 @dataclass
 class _Loaded:
     promise: Promise
+    before: PromiseState
     events: list[PromiseEvent] = field(default_factory=list)
     changed: bool = False
 
@@ -102,7 +111,7 @@ def _load(session: Session, principal: Principal, target: Target) -> _Loaded:
             col(PromiseEvent.promise_id) == promise.id,
         ).order_by(col(PromiseEvent.id))
     ).all()
-    return _Loaded(promise, list(events))
+    return _Loaded(promise, announcement_state(promise), list(events))
 
 
 def _check_revision(body: RevisedIn, promise: Promise) -> Deadlines:
@@ -195,9 +204,12 @@ def record_events(
                 results.append(ItemResult(index, error.status, problem=error))
                 continue
             results.append(ItemResult(index, 201 if created else 200, row, state.promise))
+        outbox = Outbox(session, now)
         for state in by_id.values():
             if state.changed:
                 _rescore(session, state, now)
+                # The webhooks this change causes commit with it (transactional outbox).
+                outbox.announce(state.before, state.promise)
                 session.add(state.promise)
                 session.add_all(state.events)
         session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, exists, false, literal_column, or_, select
 from sqlmodel import col
 
 from api.domain.outcomes import Status
@@ -24,6 +24,28 @@ def status_condition(status: Status, now: datetime) -> ColumnElement[bool]:
         return or_(resolved == Status.BROKEN.value,
                    and_(is_open, col(Promise.breach_at) < now))
     return resolved == status.value
+
+
+def _status_literal(status: Status) -> ColumnElement[str]:
+    # Inline, not a bound parameter: PostgreSQL must see GROUP BY and SELECT expressions equal.
+    return literal_column(f"'{status.value}'", String)
+
+
+def status_case(now: datetime, *, first: bool = False) -> ColumnElement[str]:
+    """SQL for the status at `now` as one value, to count and group by: the same rule as
+    `status_condition` and `read_status`. `first=True` reads the first-promise status."""
+    if first:
+        resolved, breach_at, at_risk_at = (
+            Promise.first_resolved_status, Promise.first_breach_at, Promise.first_at_risk_at)
+    else:
+        resolved, breach_at, at_risk_at = (
+            Promise.resolved_status, Promise.breach_at, Promise.at_risk_at)
+    return case(
+        (col(resolved).is_not(None), col(resolved)),
+        (col(breach_at) < now, _status_literal(Status.BROKEN)),
+        (col(at_risk_at) <= now, _status_literal(Status.AT_RISK)),
+        else_=_status_literal(Status.PENDING),
+    )
 
 
 @dataclass(frozen=True)

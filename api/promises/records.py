@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from api.domain.announcements import PromiseState, next_alert_at
 from api.domain.business_calendar import BusinessCalendar
 from api.domain.outcomes import BrokenReason, ExceededReason, Outcome, Status
 from api.domain.scoring import Evaluation, Track, business_offsets, read_status, thresholds
@@ -109,6 +110,29 @@ def apply_evaluation(row: Promise, evaluation: Evaluation) -> None:
     row.first_exceeded_reason = first_outcome.exceeded_reason if first_outcome else None
     row.revision_count = evaluation.revision_count
     row.proactive_revision_count = evaluation.proactive_revision_count
+    schedule_alert(row)
+
+
+def _status(value: str | None) -> Status | None:
+    return Status(value) if value is not None else None
+
+
+def announcement_state(row: Promise) -> PromiseState:
+    """The promise as announcements see it (`api/domain/announcements.py`)."""
+    return PromiseState(
+        resolved_status=_status(row.resolved_status),
+        revision_count=row.revision_count,
+        at_risk_at=row.at_risk_at,
+        breach_at=row.breach_at,
+        alerted=_status(row.alerted_status),
+    )
+
+
+def schedule_alert(row: Promise) -> None:
+    """Keep `next_alert_at`, the worker's queue of time-driven transitions, in step with the
+    thresholds and what was already announced."""
+    row.next_alert_at = next_alert_at(row.at_risk_at, row.breach_at,
+                                      _status(row.alerted_status), _status(row.resolved_status))
 
 
 def resolve_due(value: datetime | date, zone: str) -> datetime:

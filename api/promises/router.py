@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -43,39 +44,49 @@ def _timestamp_param(name: str, value: str | None) -> datetime | None:
         raise Unprocessable.for_field(f"query.{name}", str(error)) from None
 
 
-def promise_filters(
-    request: Request,
-    status: Annotated[str | None, Query(description="Comma list of statuses")] = None,
-    kind: str | None = None,
-    order_id: str | None = None,
-    customer_id: str | None = None,
-    external_id: str | None = None,
-    due_after: Annotated[str | None, Query(description="due_at ≥ this RFC 3339 time")] = None,
-    due_before: Annotated[str | None, Query(description="due_at < this RFC 3339 time")] = None,
-) -> PromiseFilters:
-    """List filters; `label.<key>=<value>` filters on labels. Unknown parameters are refused."""
-    labels: dict[str, str] = {}
-    for name, value in request.query_params.multi_items():
-        if name.startswith("label.") and len(name) > len("label."):
-            labels[name.removeprefix("label.")] = value
-        elif name not in _LIST_PARAMS:
-            raise Unprocessable.for_field(f"query.{name}", f"unknown query parameter {name!r}")
-    statuses: list[Status] = []
-    for part in (status or "").split(","):
-        if not part.strip():
-            continue
-        try:
-            statuses.append(Status(part.strip()))
-        except ValueError:
-            known = ", ".join(s.value for s in Status)
-            raise Unprocessable.for_field("query.status",
-                                          f"unknown status {part!r} (known: {known})") from None
-    return PromiseFilters(
-        statuses=tuple(statuses), kind=kind, order_id=order_id, customer_id=customer_id,
-        external_id=external_id, labels=labels,
-        due_after=_timestamp_param("due_after", due_after),
-        due_before=_timestamp_param("due_before", due_before),
-    )
+def list_filters(*own_params: str) -> Callable[..., PromiseFilters]:
+    """The list filters as a dependency, for a route that also takes query parameters of its
+    own (`own_params`); any other unknown parameter is refused."""
+    allowed = _LIST_PARAMS | set(own_params)
+
+    def promise_filters(
+        request: Request,
+        status: Annotated[str | None, Query(description="Comma list of statuses")] = None,
+        kind: str | None = None,
+        order_id: str | None = None,
+        customer_id: str | None = None,
+        external_id: str | None = None,
+        due_after: Annotated[str | None, Query(description="due_at ≥ this RFC 3339 time")] = None,
+        due_before: Annotated[str | None, Query(description="due_at < this RFC 3339 time")] = None,
+    ) -> PromiseFilters:
+        """List filters; `label.<key>=<value>` filters on labels. Unknown parameters are refused."""
+        labels: dict[str, str] = {}
+        for name, value in request.query_params.multi_items():
+            if name.startswith("label.") and len(name) > len("label."):
+                labels[name.removeprefix("label.")] = value
+            elif name not in allowed:
+                raise Unprocessable.for_field(f"query.{name}", f"unknown query parameter {name!r}")
+        statuses: list[Status] = []
+        for part in (status or "").split(","):
+            if not part.strip():
+                continue
+            try:
+                statuses.append(Status(part.strip()))
+            except ValueError:
+                known = ", ".join(s.value for s in Status)
+                raise Unprocessable.for_field("query.status",
+                                              f"unknown status {part!r} (known: {known})") from None
+        return PromiseFilters(
+            statuses=tuple(statuses), kind=kind, order_id=order_id, customer_id=customer_id,
+            external_id=external_id, labels=labels,
+            due_after=_timestamp_param("due_after", due_after),
+            due_before=_timestamp_param("due_before", due_before),
+        )
+
+    return promise_filters
+
+
+promise_filters = list_filters()
 
 
 Filters = Annotated[PromiseFilters, Depends(promise_filters)]

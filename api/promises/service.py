@@ -22,6 +22,7 @@ from api.promises.records import apply_evaluation
 from api.promises.schemas import PromiseCreate, seconds
 from api.tenancy.auth import Principal
 from api.validation_errors import field_errors
+from api.webhooks.outbox import Outbox
 
 _create_adapter = TypeAdapter(PromiseCreate)
 
@@ -134,6 +135,7 @@ def create_promise(
                 if body.external_id in found:
                     return _check_duplicate(found[body.external_id], draft)
             row, labels = _new_rows(principal, draft, now)
+            Outbox(session, now).announce(None, row)
             session.add(row)
             session.flush()
             session.add_all(labels)
@@ -221,6 +223,7 @@ def _store_batch(
     results: dict[int, ItemResult] = {}
     rows: list[Promise] = []
     labels: list[PromiseLabel] = []
+    outbox = Outbox(session, now)
     for index, draft in valid:
         external_id = draft.body.external_id
         existing = known.get(external_id) if external_id else None
@@ -231,6 +234,7 @@ def _store_batch(
                 results[index] = ItemResult(index, 409, problem=error)
             continue
         row, row_labels = _new_rows(principal, draft, now)
+        outbox.announce(None, row)
         rows.append(row)
         labels.extend(row_labels)
         known[row.external_id] = row

@@ -1,0 +1,106 @@
+"""The benchmark's yardstick: the figures of the full-history scorecard by carrier and month
+(UTC), written directly in each database's SQL, as one would without Kept's query builder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+_STATUS = """CASE WHEN p.{p}resolved_status IS NOT NULL THEN p.{p}resolved_status
+              WHEN p.{p}breach_at < :now THEN 'broken'
+              WHEN p.{p}at_risk_at <= :now THEN 'at_risk' ELSE 'pending' END"""
+
+_SCORED = """
+SELECT l.value AS carrier, {month} AS month,
+       {status} AS status, {first_status} AS first_status,
+       p.revision_count AS revisions, p.proactive_revision_count AS proactive,
+       CASE WHEN p.resolved_status IS NOT NULL THEN p.lateness_seconds
+            WHEN p.breach_at < :now THEN {overdue} END AS lateness,
+       p.earliness_seconds AS earliness
+FROM promise p
+LEFT JOIN promise_label l
+       ON l.tenant_id = p.tenant_id AND l.promise_id = p.id AND l.key = 'carrier'
+WHERE p.tenant_id = :tenant_id
+"""
+
+_COUNTS = """count(*) AS total,
+       sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,
+       sum(CASE WHEN status = 'at_risk' THEN 1 ELSE 0 END) AS at_risk,
+       sum(CASE WHEN status = 'exceeded' THEN 1 ELSE 0 END) AS exceeded,
+       sum(CASE WHEN status = 'met' THEN 1 ELSE 0 END) AS met,
+       sum(CASE WHEN status = 'broken' THEN 1 ELSE 0 END) AS broken,
+       sum(CASE WHEN status = 'void' THEN 1 ELSE 0 END) AS void,
+       sum(CASE WHEN first_status = 'exceeded' THEN 1 ELSE 0 END) AS first_exceeded,
+       sum(CASE WHEN first_status = 'met' THEN 1 ELSE 0 END) AS first_met,
+       sum(CASE WHEN first_status = 'broken' THEN 1 ELSE 0 END) AS first_broken,
+       sum(CASE WHEN status IN ('exceeded', 'met', 'broken') THEN revisions ELSE 0 END)
+           AS revisions,
+       sum(CASE WHEN status IN ('exceeded', 'met', 'broken') THEN proactive ELSE 0 END)
+           AS proactive_revisions"""
+
+POSTGRESQL = f"""
+WITH scored AS ({_SCORED.format(
+    month="to_char(date_trunc('month', p.due_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+    status=_STATUS.format(p=""), first_status=_STATUS.format(p="first_"),
+    overdue="EXTRACT(EPOCH FROM (:now - p.due_at))::float8")})
+SELECT carrier, month, {_COUNTS},
+       avg(lateness) AS lateness_mean, max(lateness) AS lateness_max,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY lateness) AS lateness_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY lateness) AS lateness_p90,
+       avg(earliness) AS earliness_mean, max(earliness) AS earliness_max,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY earliness) AS earliness_p50,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY earliness) AS earliness_p90
+FROM scored GROUP BY carrier, month
+"""  # noqa: S608 - constant SQL, no input in it
+
+
+def _sqlite_percentile(measure: str, fraction: float) -> str:
+    position = f"{fraction} * ({measure}_n - 1)"
+    lower = f"CAST({position} AS INTEGER)"
+    upper = f"{lower} + ({position} > {lower})"
+    first = f"max(CASE WHEN {measure}_rank = {lower} + 1 THEN {measure} END)"
+    second = f"max(CASE WHEN {measure}_rank = {upper} + 1 THEN {measure} END)"
+    return f"{first} + ({second} - {first}) * max({position} - {lower})"
+
+
+SQLITE = f"""
+WITH scored AS ({_SCORED.format(
+    month="strftime('%Y-%m-01', p.due_at)",
+    status=_STATUS.format(p=""), first_status=_STATUS.format(p="first_"),
+    overdue="(:now_epoch - (CAST(strftime('%s', substr(p.due_at, 1, 19)) AS INTEGER)"
+            " + CAST(substr(p.due_at, 20) AS REAL)))")}),
+ranked AS (
+  SELECT *,
+         row_number() OVER (PARTITION BY carrier, month ORDER BY lateness NULLS LAST)
+             AS lateness_rank,
+         count(lateness) OVER (PARTITION BY carrier, month) AS lateness_n,
+         row_number() OVER (PARTITION BY carrier, month ORDER BY earliness NULLS LAST)
+             AS earliness_rank,
+         count(earliness) OVER (PARTITION BY carrier, month) AS earliness_n
+  FROM scored)
+SELECT carrier, month, {_COUNTS},
+       avg(lateness) AS lateness_mean, max(lateness) AS lateness_max,
+       {_sqlite_percentile("lateness", 0.5)} AS lateness_p50,
+       {_sqlite_percentile("lateness", 0.9)} AS lateness_p90,
+       avg(earliness) AS earliness_mean, max(earliness) AS earliness_max,
+       {_sqlite_percentile("earliness", 0.5)} AS earliness_p50,
+       {_sqlite_percentile("earliness", 0.9)} AS earliness_p90
+FROM ranked GROUP BY carrier, month
+"""  # noqa: S608 - constant SQL, no input in it
+
+
+def hand_written_scorecard(
+    session: Session, tenant_id: str, now: datetime
+) -> list[dict[str, Any]]:
+    """One row per (carrier, month), with the scorecard's counts and seconds."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.execute(text(POSTGRESQL), {"now": now, "tenant_id": tenant_id})
+    else:
+        stored_now = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ",
+                                                                         timespec="microseconds")
+        rows = session.execute(text(SQLITE), {"now": stored_now, "tenant_id": tenant_id,
+                                              "now_epoch": now.timestamp()})
+    return [dict(row) for row in rows.mappings()]

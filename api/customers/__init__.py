@@ -1,0 +1,1 @@
+"""The customer view: what a support agent sees before talking to a customer."""

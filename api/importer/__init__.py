@@ -1,0 +1,1 @@
+"""Bulk import of promises and their events from CSV and JSON Lines files (`kept import`)."""

@@ -1,0 +1,1 @@
+"""Objectives: keep-rate targets with error budgets, burn rates and alerts."""

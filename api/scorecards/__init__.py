@@ -1,0 +1,1 @@
+"""Scorecards: counts, rates and lateness per group, computed in SQL."""

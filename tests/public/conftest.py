@@ -1,0 +1,91 @@
+"""Fixtures of the public status: an app without the per-IP limit, a live Kept server on
+127.0.0.1, and headless Chromium (Debian's `chromium` and `chromium-driver`, nothing downloaded).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chrome.webdriver import WebDriver
+
+from api.config import Settings
+from api.main import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--window-size=760,560")
+
+
+def unlimited(settings: Settings) -> Settings:
+    return settings.model_copy(update={"public_rate_limit_per_minute": 0})
+
+
+@pytest.fixture(scope="session")
+def public_client(settings: Settings) -> Iterator[TestClient]:
+    """A client of an app without the per-IP limit, so tests never wait on each other."""
+    with TestClient(create_app(unlimited(settings)), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def live_server(settings: Settings) -> Iterator[str]:
+    """A real Kept server (uvicorn, in a thread) on the test database; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(unlimited(settings)), log_level="warning",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    for _ in range(1000):  # at most ~10 s for start-up; normally a few milliseconds
+        if server.started or not thread.is_alive():
+            break
+        time.sleep(0.01)
+    if not server.started:
+        raise RuntimeError("the Kept test server did not start")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+def _browser_missing() -> str | None:
+    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
+    if not missing:
+        return None
+    return (f"{', '.join(missing)} missing: `make test` installs Debian's chromium and "
+            "chromium-driver")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Chromium driven by Selenium, with a fresh profile."""
+    problem = _browser_missing()
+    if problem:
+        if os.environ.get("KEPT_REQUIRE_BROWSER"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
