@@ -1,11 +1,12 @@
-"""Refuse request bodies over the configured cap with a 413 problem, before any parsing."""
+"""Refuse request bodies over the configured cap with a 413 problem, and NUL characters in the
+URL or body with a 400 problem, before any parsing."""
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.error_handlers import problem_response
-from api.problems import PayloadTooLarge
+from api.problems import BadRequest, PayloadTooLarge
 
 
 class BodyLimit:
@@ -16,7 +17,13 @@ class BodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in {"GET", "HEAD", "OPTIONS", "DELETE"}:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or b"%00" in scope.get("query_string", b""):
+            await self._refuse_nul(scope, send, "the URL")
+            return
+        if scope["method"] in {"GET", "HEAD", "OPTIONS", "DELETE"}:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
@@ -38,6 +45,9 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if b"\\u0000" in body:
+            await self._refuse_nul(scope, send, "the request body")
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -53,6 +63,11 @@ class BodyLimit:
         error = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
         response = problem_response(error.to_problem(scope.get("path")))
         await response(scope, self._drain, send)
+
+    async def _refuse_nul(self, scope: Scope, send: Send, where: str) -> None:
+        # No database stores NUL in text; refuse it up front rather than fail deep inside.
+        error = BadRequest(f"NUL characters are not accepted in {where}.")
+        await problem_response(error.to_problem(None))(scope, self._drain, send)
 
     @staticmethod
     async def _drain() -> Message:

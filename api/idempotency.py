@@ -8,6 +8,7 @@ still running gets a 409; a claim older than `STALE_CLAIM` (its request died) ca
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ HEADER = "idempotency-key"
 MAX_KEY_LENGTH = 255
 STALE_CLAIM = timedelta(minutes=2)
 _REPLAYED_HEADERS = ("location", "etag", "content-type")
+_SECRET_FIELDS = frozenset({"status_token", "secret"})
 
 
 def _fingerprint(request: Request, body: bytes) -> str:
@@ -74,13 +76,26 @@ def _claim(database: Database, tenant_id: str, key: str, fingerprint: str) -> Re
     raise Conflict("A request with this Idempotency-Key is still in progress.")
 
 
+def without_secrets(body: str) -> str:
+    """The response body to keep for replays, with secrets shown once (`status_token`, a
+    webhook `secret`) blanked: only their hashes may be stored."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(document, dict) or not _SECRET_FIELDS & document.keys():
+        return body
+    return json.dumps({name: None if name in _SECRET_FIELDS else value
+                       for name, value in document.items()}, separators=(",", ":"))
+
+
 def _complete(database: Database, tenant_id: str, key: str, response: Response) -> None:
     with database.session() as session, writing(session):
         record = session.get(IdempotencyRecord, (tenant_id, key))
         if record is None:
             return
         record.status_code = response.status_code
-        record.body = bytes(response.body).decode()
+        record.body = without_secrets(bytes(response.body).decode())
         record.headers = {
             name: value for name, value in response.headers.items()
             if name in _REPLAYED_HEADERS

@@ -23,6 +23,7 @@ from api.promises.schemas import (
     BatchOut,
     BatchResult,
     PromiseCreate,
+    PromiseCreated,
     PromiseList,
     PromisePublic,
 )
@@ -107,15 +108,16 @@ def _page(
     "/promises",
     summary="Record a promise",
     status_code=201,
-    response_model=PromisePublic,
-    responses={200: {"model": PromisePublic, "description": "Already recorded, same terms"},
+    response_model=PromiseCreated,
+    responses={200: {"model": PromiseCreated, "description": "Already recorded, same terms"},
                **problem_responses(400, 401, 403, 409, 413, 422)},
 )
 def create_promise(
     body: PromiseCreate, principal: Writer, session: SessionDep, now: NowDep, request: Request
 ) -> Response:
     result = service.create_promise(session, principal, body, now)
-    public = to_public(result.promise, now)
+    public = PromiseCreated(**to_public(result.promise, now).model_dump(),
+                            status_token=result.status_token)
     location = str(request.url_for("get_promise", promise_id=public.id))
     return json_response_with_etag(request, public, status_code=201 if result.created else 200,
                                    headers={"Location": location})

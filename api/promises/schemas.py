@@ -151,6 +151,16 @@ class PromisePublic(BaseModel):
     updated_at: Timestamp
 
 
+class PromiseCreated(PromisePublic):
+    """A promise just recorded, with the customer's status token (shown once)."""
+
+    status_token: str | None = Field(
+        default=None,
+        description="Token for GET /v1/public/status/{token}, shown once when the promise is "
+        "created (null when the promise already existed, and in Idempotency-Key replays)",
+    )
+
+
 class PromiseList(BaseModel):
     data: list[PromisePublic]
     next_cursor: str | None

@@ -20,6 +20,7 @@ from api.promises.drafting import Draft, PolicyCache, draft_promise
 from api.promises.queries import PromiseFilters
 from api.promises.records import apply_evaluation
 from api.promises.schemas import PromiseCreate, seconds
+from api.public.tokens import issue_promise_token
 from api.tenancy.auth import Principal
 from api.validation_errors import field_errors
 from api.webhooks.outbox import Outbox
@@ -31,6 +32,7 @@ _create_adapter = TypeAdapter(PromiseCreate)
 class Created:
     promise: Promise
     created: bool
+    status_token: str | None = None
 
 
 def _new_rows(
@@ -137,16 +139,17 @@ def create_promise(
             row, labels = _new_rows(principal, draft, now)
             Outbox(session, now).announce(None, row)
             session.add(row)
-            session.flush()
-            session.add_all(labels)
             try:
+                session.flush()  # on PostgreSQL a concurrent insert of the same key fails here
+                session.add_all(labels)
+                token = issue_promise_token(session, principal.tenant_id, row.id, now)
                 session.commit()
             except IntegrityError:
                 # Another request created the same external_id meanwhile: answer as if it had
                 # come first.
                 session.rollback()
                 continue
-            return Created(row, created=True)
+            return Created(row, created=True, status_token=token)
     raise Conflict("The promise was created concurrently; retry the request.")
 
 
@@ -201,8 +204,8 @@ def create_batch(
             results[index] = ItemResult(index, error.status, problem=error)
     for _attempt in range(2):
         with writing(session):
-            stored = _store_batch(session, principal, valid, now)
             try:
+                stored = _store_batch(session, principal, valid, now)
                 session.commit()
             except IntegrityError:
                 session.rollback()

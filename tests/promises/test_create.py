@@ -130,3 +130,20 @@ def test_day_precision_needs_whole_days_of_grace(api: Api) -> None:
     response = api.post("/v1/promises", json=promise_body(due_at="2099-01-05", grace="PT2H"))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body.grace"
+
+
+def test_create_returns_a_status_token_once(api: Api, app_client: TestClient) -> None:
+    body = promise_body()
+    headers = {"Idempotency-Key": f"token-{body['external_id']}"}
+    created = api.post("/v1/promises", json=body, headers=headers)
+    token = created.json()["status_token"]
+    assert token
+    public = app_client.get(f"/v1/public/status/{token}")
+    assert public.status_code == 200
+    assert public.json()["promises"][0]["kind"] == "delivery"
+    # Only the token's hash is kept: neither a replay nor a duplicate shows it again.
+    replay = api.post("/v1/promises", json=body, headers=headers)
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json()["status_token"] is None
+    assert replay.json()["id"] == created.json()["id"]
+    assert api.post("/v1/promises", json=body).json()["status_token"] is None
