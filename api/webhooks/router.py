@@ -6,7 +6,9 @@ secret, and secrets are shown once.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 
 from api.dependencies import NowDep, SessionDep, SettingsDep
 from api.etags import json_response_with_etag
@@ -28,6 +30,10 @@ from api.webhooks.schemas import (
 from api.webhooks.states import DeliveryState
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
+
+# Ids are short and plain; anything else (a NUL byte, say) is refused before the database.
+EndpointId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+DeliveryId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 def _public(row: WebhookEndpoint) -> EndpointPublic:
@@ -88,10 +94,10 @@ def list_endpoints(
     summary="Read one webhook endpoint",
     response_model=EndpointPublic,
     responses={304: {"description": "Not modified (If-None-Match)"},
-               **problem_responses(401, 403, 404)},
+               **problem_responses(401, 403, 404, 422)},
 )
 def get_endpoint(
-    endpoint_id: str, principal: Admin, session: SessionDep, request: Request
+    endpoint_id: EndpointId, principal: Admin, session: SessionDep, request: Request
 ) -> Response:
     return json_response_with_etag(
         request, _public(service.get_endpoint(session, principal, endpoint_id)))
@@ -106,7 +112,7 @@ def get_endpoint(
     "deliveries; enabling it clears `disabled_reason` and `failing_since`.",
 )
 def update_endpoint(
-    endpoint_id: str, body: EndpointUpdate, principal: Admin, session: SessionDep,
+    endpoint_id: EndpointId, body: EndpointUpdate, principal: Admin, session: SessionDep,
     settings: SettingsDep, now: NowDep,
 ) -> EndpointPublic:
     return _public(service.update_endpoint(session, principal, endpoint_id, body,
@@ -118,10 +124,10 @@ def update_endpoint(
     summary="Delete a webhook endpoint and its delivery history",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 def delete_endpoint(
-    endpoint_id: str, principal: Admin, session: SessionDep, now: NowDep
+    endpoint_id: EndpointId, principal: Admin, session: SessionDep, now: NowDep
 ) -> Response:
     service.delete_endpoint(session, principal, endpoint_id, now)
     return Response(status_code=204)
@@ -131,12 +137,12 @@ def delete_endpoint(
     "/webhook-endpoints/{endpoint_id}/rotate-secret",
     summary="Replace the signing secret",
     response_model=EndpointWithSecret,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
     description="Returns the new `secret`, shown this once. For 24 hours messages are signed "
     "with both the new and the old secret, so receivers can switch without losing any.",
 )
 def rotate_secret(
-    endpoint_id: str, principal: Admin, session: SessionDep, now: NowDep
+    endpoint_id: EndpointId, principal: Admin, session: SessionDep, now: NowDep
 ) -> EndpointWithSecret:
     return _with_secret(service.rotate_secret(session, principal, endpoint_id, now))
 
@@ -146,12 +152,12 @@ def rotate_secret(
     summary="Send a test message to the endpoint",
     status_code=202,
     response_model=DeliveryPublic,
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 422),
     description="Queues a `webhook.test` message (`data`: `endpoint_id`, `message`), signed "
     "like every other; follow it in the endpoint's deliveries.",
 )
 def send_test(
-    endpoint_id: str, principal: Admin, session: SessionDep, now: NowDep
+    endpoint_id: EndpointId, principal: Admin, session: SessionDep, now: NowDep
 ) -> DeliveryPublic:
     return _delivery(service.send_test(session, principal, endpoint_id, now))
 
@@ -163,7 +169,7 @@ def send_test(
     responses=problem_responses(401, 403, 404, 422),
 )
 def list_deliveries(
-    endpoint_id: str, principal: Admin, session: SessionDep, request: Request,
+    endpoint_id: EndpointId, principal: Admin, session: SessionDep, request: Request,
     response: Response, state: DeliveryState | None = None, limit: Limit = 50,
     cursor: Cursor = None,
 ) -> DeliveryList:
@@ -179,11 +185,11 @@ def list_deliveries(
     summary="Send a delivery's message again, now",
     status_code=202,
     response_model=DeliveryPublic,
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 422),
     description="A waiting delivery is attempted at once; a finished one (succeeded or "
     "failed) is sent again as a new delivery with the same `webhook-id`.",
 )
 def redeliver(
-    delivery_id: str, principal: Admin, session: SessionDep, now: NowDep
+    delivery_id: DeliveryId, principal: Admin, session: SessionDep, now: NowDep
 ) -> DeliveryPublic:
     return _delivery(service.redeliver(session, principal, delivery_id, now))

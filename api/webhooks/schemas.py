@@ -60,7 +60,9 @@ EventTypes = Annotated[
                      examples=[["promise.at_risk", "promise.broken"]]),
     AfterValidator(check_events),
 ]
-Description = Annotated[str, StringConstraints(max_length=500)]
+# Free text, without control characters (PostgreSQL cannot store NUL in text).
+Description = Annotated[
+    str, StringConstraints(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
 
 
 class EndpointCreate(BaseModel):

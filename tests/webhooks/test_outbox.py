@@ -92,15 +92,20 @@ def test_events_announce_outcomes_revisions_and_voids(
     assert by_promise[on_time["id"]] == ["promise.created"]  # a note changes no status
     assert by_promise[voided["id"]] == ["promise.created", "promise.voided"]
     assert by_promise[revised["id"]] == ["promise.created", "promise.revised"]
-    # An extra on a met promise makes it exceeded: announced; a refused event writes nothing.
+    # Recorded at risk (due in an hour), kept, then an extra turns met into exceeded.
+    kept = dict(writer.post("/v1/promises", json=promise_body(
+        made_ago=timedelta(days=9), due_in=timedelta(hours=1))).json())
+    assert event(kept["id"], type="fulfilled", occurred_at=iso(now())) == 201
+    assert event(kept["id"], type="extra", note="free upgrade", occurred_at=iso(now())) == 201
+    assert [m.type for m in _messages(database, tenant.id) if m.promise_id == kept["id"]] == [
+        "promise.created", "promise.at_risk", "promise.met", "promise.exceeded"]
+    # A refused event (cancelling a fulfilled promise) writes nothing.
     met = promise()
-    due = met["due_at"]
     assert writer.post(f"/v1/promises/{met['id']}/events", json={
         "type": "fulfilled", "occurred_at": iso(now())}).status_code == 201
     before = len(_messages(database, tenant.id))
     assert event(met["id"], type="cancelled", by="business", occurred_at=iso(now())) == 409
     assert len(_messages(database, tenant.id)) == before
-    assert due
 
 
 def test_an_overdue_promise_recorded_late_is_announced_broken_at_once(
