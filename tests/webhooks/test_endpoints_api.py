@@ -56,7 +56,6 @@ def test_events_default_to_all(admin: Api) -> None:
     ({"url": "https://example.com/x", "events": ["promise.kept"]}, "body.events"),
     ({"url": "https://example.com/x", "events": []}, "body.events"),
     ({"url": "https://example.com/x", "secret": "mine"}, "body.secret"),
-    ({"url": "https://example.com/x", "description": "a\u0000b"}, "body.description"),
 ])
 def test_bad_bodies_are_422_naming_the_field(admin: Api, body: dict[str, Any],
                                              field: str) -> None:
@@ -138,8 +137,9 @@ def test_endpoints_need_an_admin_key_and_stay_in_their_tenant(
 
 
 def test_malformed_ids_are_refused_before_the_database(admin: Api) -> None:
-    for response in (admin.get("/v1/webhook-endpoints/a%00b"),
-                     admin.get("/v1/webhook-endpoints/a%00b/deliveries"),
-                     admin.post("/v1/deliveries/a%00b/redeliver")):
+    assert admin.get("/v1/webhook-endpoints/a%00b").status_code == 400  # NUL, refused first
+    for response in (admin.get("/v1/webhook-endpoints/a%20b"),
+                     admin.get("/v1/webhook-endpoints/a%3Bb/deliveries"),
+                     admin.post("/v1/deliveries/a%20b/redeliver")):
         assert response.status_code == 422
         assert response.headers["content-type"] == "application/problem+json"
