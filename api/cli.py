@@ -73,9 +73,10 @@ def serve(
         print(f"Admin API key (shown once): {issued.key}", flush=True)  # noqa: T201
     if settings.is_sqlite and workers > 1:
         raise _fail("SQLite allows one writer: run one process, or use PostgreSQL.")
-    uvicorn.run("api.main:create_app", factory=True, host=host or settings.host,
-                port=port or settings.port, workers=workers, log_level="warning",
-                proxy_headers=True)
+    # log_config=None: uvicorn's own records go through Kept's JSON logging.
+    uvicorn.run("api.server_process:create_server_app", factory=True,
+                host=host or settings.host, port=port or settings.port, workers=workers,
+                log_level="warning", log_config=None, proxy_headers=True)
 
 
 @tenants.command("create")
@@ -221,6 +222,68 @@ def import_(
     except ImportFailed as error:
         raise _fail(str(error)) from None
     print_summary(console, summary)
+
+
+@app.command()
+def bench(
+    batch_promises: Annotated[int, typer.Option(
+        help="Promises sent through POST /v1/promises/batch")] = 20_000,
+    requests: Annotated[int, typer.Option(
+        help="Single creates, and single reads, per server")] = 2_000,
+    concurrency: Annotated[int, typer.Option(help="Connections for single requests")] = 32,
+    import_rows: Annotated[int, typer.Option(help="Rows for `kept import` (0: skip)")] = 20_000,
+    executemany_rows: Annotated[int, typer.Option(
+        help="Rows for the executemany floor")] = 50_000,
+    scorecard_promises: Annotated[int, typer.Option(
+        help="Promises for the scorecard timing (0: skip)")] = 100_000,
+    sqlite: Annotated[bool, typer.Option(help="Measure on SQLite")] = True,
+    olist: Annotated[bool, typer.Option(
+        help="Also import the Olist orders (../shared/data/olist/) when present")] = True,
+    postgres_url: Annotated[str | None, typer.Option(
+        envvar="KEPT_BENCH_DATABASE_URL",
+        help="Also measure on PostgreSQL (a scratch database is created beside it)")] = None,
+    output: Annotated[Path | None, typer.Option(
+        help="Folder of the JSON results (default bench/results)")] = None,
+) -> None:
+    """Measure Kept against its floors on SQLite (and PostgreSQL); write JSON, print a table."""
+    import tempfile
+
+    from api.bench.harness import BenchConfig, run_bench
+    from api.bench.report import table, target_lines, write_json
+    from api.migrations import ROOT
+
+    config = BenchConfig(batch_promises=batch_promises, requests=requests,
+                         concurrency=concurrency, import_rows=import_rows,
+                         executemany_rows=executemany_rows,
+                         scorecard_promises=scorecard_promises, postgres_url=postgres_url,
+                         sqlite=sqlite, olist=olist)
+    with tempfile.TemporaryDirectory(prefix="kept-bench-") as workdir:
+        results = run_bench(config, Path(workdir), lambda line: console.print(f"· {line}"))
+    path = write_json(results, output or ROOT / "bench" / "results")
+    console.print(table(results))
+    for line in target_lines(results):
+        console.print(line)
+    console.print(f"Results: {path}")
+
+
+@app.command()
+def demo(
+    database_url: Annotated[str, typer.Option(help="Database to fill (migrated first)")]
+    = "sqlite:///./kept-demo.db",
+    promises: Annotated[int, typer.Option(min=1, max=2_000_000, help="Promises to generate")]
+    = 20_000,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Made over this many days")] = 90,
+) -> None:
+    """Load a realistic generated data set and print a key and the dashboard's address."""
+    from api.dashboard.demo import load_demo
+
+    loaded = load_demo(database_url, promises, days, _now())
+    settings = Settings()
+    console.print(f"Loaded {loaded.promises} promises into tenant {loaded.tenant}.")
+    console.print(f"Serve it:  KEPT_DATABASE_URL={database_url} kept serve")
+    console.print(f"Then open: http://{settings.host}:{settings.port}/dashboard and sign in "
+                  "with this API key (shown once):")
+    print(loaded.key)  # noqa: T201
 
 
 if __name__ == "__main__":

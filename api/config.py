@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         default=False, description="Run the worker inside the server process (serve --with-worker)"
     )
 
+    session_secret: str | None = Field(
+        default=None,
+        description="Signs dashboard session cookies; when unset, a secret is generated per "
+                    "process and every dashboard session ends when Kept restarts",
+    )
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -69,6 +69,7 @@ def create_db_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     timeout_ms = int(settings.database_timeout_seconds * 1000)
+    timeout_s = max(1, int(settings.database_timeout_seconds))
     return create_engine(
         url,
         pool_pre_ping=True,
@@ -76,8 +77,17 @@ def create_db_engine(settings: Settings) -> Engine:
         max_overflow=20,
         pool_timeout=settings.database_timeout_seconds,
         connect_args={
-            "connect_timeout": max(1, int(settings.database_timeout_seconds)),
+            "connect_timeout": timeout_s,
             "options": f"-c statement_timeout={timeout_ms * 6}",
+            # A database host that vanishes (no RST: power loss, failover, partition) leaves
+            # pooled connections open. Without these a request waits on one for TCP's
+            # retransmissions (about 15 min); with them the connection fails after the
+            # timeout and the request gets a 503. A healthy server, even one running a long
+            # query, acknowledges within it.
+            "tcp_user_timeout": timeout_ms,
+            "keepalives_idle": timeout_s,
+            "keepalives_interval": 1,
+            "keepalives_count": 3,
         },
     )
 

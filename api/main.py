@@ -18,6 +18,7 @@ from api.body_limit import BodyLimit
 from api.calendars.router import router as calendars_router
 from api.config import Settings
 from api.customers.router import router as customers_router
+from api.dashboard.router import router as dashboard_router
 from api.db import Database
 from api.domain.token_bucket import Limit
 from api.events.router import router as events_router
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(customers_router)
     app.include_router(webhooks_router)
     app.include_router(metrics_router)
+    app.include_router(dashboard_router)
     mount_public(app, settings, clock)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     limiter = None

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from api.scorecards.service import WORK_MEM
+
 _STATUS = """CASE WHEN p.{p}resolved_status IS NOT NULL THEN p.{p}resolved_status
               WHEN p.{p}breach_at < :now THEN 'broken'
               WHEN p.{p}at_risk_at <= :now THEN 'at_risk' ELSE 'pending' END"""
@@ -57,37 +59,40 @@ FROM scored GROUP BY carrier, month
 """  # noqa: S608 - constant SQL, no input in it
 
 
-def _sqlite_percentile(measure: str, fraction: float) -> str:
-    position = f"{fraction} * ({measure}_n - 1)"
+def _sqlite_percentile(code: int, fraction: float) -> str:
+    position = f"{fraction} * (n - 1)"
     lower = f"CAST({position} AS INTEGER)"
     upper = f"{lower} + ({position} > {lower})"
-    first = f"max(CASE WHEN {measure}_rank = {lower} + 1 THEN {measure} END)"
-    second = f"max(CASE WHEN {measure}_rank = {upper} + 1 THEN {measure} END)"
-    return f"{first} + ({second} - {first}) * max({position} - {lower})"
+    first = f"max(CASE WHEN measure = {code} AND r = {lower} + 1 THEN value END)"
+    second = f"max(CASE WHEN measure = {code} AND r = {upper} + 1 THEN value END)"
+    step = f"max(CASE WHEN measure = {code} THEN {position} - {lower} END)"
+    return f"{first} + ({second} - {first}) * {step}"
 
 
+# Lateness and earliness never both exist on a promise: one numbering serves both.
 SQLITE = f"""
 WITH scored AS ({_SCORED.format(
     month="strftime('%Y-%m-01', p.due_at)",
     status=_STATUS.format(p=""), first_status=_STATUS.format(p="first_"),
     overdue="(:now_epoch - (CAST(strftime('%s', substr(p.due_at, 1, 19)) AS INTEGER)"
             " + CAST(substr(p.due_at, 20) AS REAL)))")}),
+measured AS (
+  SELECT *, CASE WHEN lateness IS NOT NULL THEN 1 WHEN earliness IS NOT NULL THEN 2 END
+                AS measure,
+         coalesce(lateness, earliness) AS value
+  FROM scored),
 ranked AS (
   SELECT *,
-         row_number() OVER (PARTITION BY carrier, month ORDER BY lateness NULLS LAST)
-             AS lateness_rank,
-         count(lateness) OVER (PARTITION BY carrier, month) AS lateness_n,
-         row_number() OVER (PARTITION BY carrier, month ORDER BY earliness NULLS LAST)
-             AS earliness_rank,
-         count(earliness) OVER (PARTITION BY carrier, month) AS earliness_n
-  FROM scored)
+         row_number() OVER (PARTITION BY carrier, month, measure ORDER BY value) AS r,
+         count(*) OVER (PARTITION BY carrier, month, measure) AS n
+  FROM measured)
 SELECT carrier, month, {_COUNTS},
        avg(lateness) AS lateness_mean, max(lateness) AS lateness_max,
-       {_sqlite_percentile("lateness", 0.5)} AS lateness_p50,
-       {_sqlite_percentile("lateness", 0.9)} AS lateness_p90,
+       {_sqlite_percentile(1, 0.5)} AS lateness_p50,
+       {_sqlite_percentile(1, 0.9)} AS lateness_p90,
        avg(earliness) AS earliness_mean, max(earliness) AS earliness_max,
-       {_sqlite_percentile("earliness", 0.5)} AS earliness_p50,
-       {_sqlite_percentile("earliness", 0.9)} AS earliness_p90
+       {_sqlite_percentile(2, 0.5)} AS earliness_p50,
+       {_sqlite_percentile(2, 0.9)} AS earliness_p90
 FROM ranked GROUP BY carrier, month
 """  # noqa: S608 - constant SQL, no input in it
 
@@ -97,6 +102,7 @@ def hand_written_scorecard(
 ) -> list[dict[str, Any]]:
     """One row per (carrier, month), with the scorecard's counts and seconds."""
     if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))   # as the scorecard does
         rows = session.execute(text(POSTGRESQL), {"now": now, "tenant_id": tenant_id})
     else:
         stored_now = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ",

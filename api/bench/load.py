@@ -4,6 +4,7 @@ with requests/s and latency percentiles. Bounded: it sends exactly the requests 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,41 +38,47 @@ def percentile(values: Sequence[float], share: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(share * len(ordered))))
     return ordered[rank - 1]
 
 
 async def _drive(base_url: str, requests: Sequence[Request], concurrency: int,
                  headers: dict[str, str], ok: frozenset[int]) -> LoadResult:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # One client per connection: httpx's pool shared by 32 connections spends more time on
+    # its own bookkeeping than the server on a request (467 against 1,641 requests/s for a
+    # health check, measured here).
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors = 0
     position = 0
     send_headers = {**headers, "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120,
-                                 headers=send_headers) as client:
+    clients = [httpx.AsyncClient(base_url=base_url, timeout=120, headers=send_headers,
+                                 limits=httpx.Limits(max_connections=1))
+               for _ in range(concurrency)]
 
-        async def worker() -> None:
-            nonlocal position, errors
-            while position < len(requests):
-                request = requests[position]
-                position += 1
-                started = time.perf_counter()
-                try:
-                    response = await client.request(request.method, request.path,
-                                                    content=request.body)
-                    status = response.status_code
-                except httpx.HTTPError:
-                    status = 0
-                latencies.append(time.perf_counter() - started)
-                statuses[status] = statuses.get(status, 0) + 1
-                if status not in ok:
-                    errors += 1
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal position, errors
+        while position < len(requests):
+            request = requests[position]
+            position += 1
+            started = time.perf_counter()
+            try:
+                response = await client.request(request.method, request.path,
+                                                content=request.body)
+                status = response.status_code
+            except httpx.HTTPError:
+                status = 0
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+            if status not in ok:
+                errors += 1
 
+    try:
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(client) for client in clients))
         seconds = time.perf_counter() - started
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
     return LoadResult(len(requests), seconds, errors, percentile(latencies, 0.5) * 1000,
                       percentile(latencies, 0.99) * 1000, statuses)
 

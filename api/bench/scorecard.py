@@ -48,9 +48,14 @@ def _median_ms(run: Callable[[], Any], repeat: int) -> float:
     return round(statistics.median(times), 1)
 
 
-def _analyze(database: Database) -> None:
+def _settle(database: Database) -> None:
+    """Steady state after the bulk insert: planner statistics, and on SQLite the write-ahead
+    log folded back into the database file."""
     with database.engine.begin() as connection:
         connection.execute(text("ANALYZE"))
+    if database.settings.is_sqlite:
+        with database.engine.connect() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 def _forget(database: Database, tenant_id: str) -> None:
@@ -77,7 +82,7 @@ def run_scorecard_bench(
             generated = generate_promises(connection, tenant.id, promises, now)
         figures["generate_seconds"] = round(time.perf_counter() - began, 1)
         figures["labels"] = float(generated.labels)
-        _analyze(database)
+        _settle(database)
         recent = ScorecardQuery(filters=PromiseFilters(), start=now - timedelta(days=30),
                                 end=now, group_by=(GroupKey("kind"),), bucket=Bucket.DAY,
                                 timezone=TIMEZONE)

@@ -19,6 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.config import Settings
 from api.db import Database
@@ -28,6 +29,7 @@ from api.importer.error_file import ErrorFile, default_path
 from api.importer.presets import PRESETS
 from api.importer.readers import FileFormat, RowSource
 from api.importer.sinks import DatabaseSink, HttpSink, Sink
+from api.problems import ProblemError
 from api.tenancy import service as tenancy
 from api.tenancy.auth import Principal
 from api.tenancy.keys import Scope
@@ -125,6 +127,11 @@ def import_file(
                                       on_progress=tick)
             except MappingError as error:
                 raise ImportFailed(str(error)) from None
+            except (ProblemError, SQLAlchemyError, httpx.HTTPError, RuntimeError) as error:
+                # Chunks already stored stay stored; a rerun skips them.
+                raise ImportFailed(f"the import stopped: {str(error)[:500]}\nThe rows before "
+                                   "this point are stored: run the same command again to "
+                                   "resume.") from error
 
 
 @contextmanager

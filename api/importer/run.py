@@ -97,26 +97,28 @@ def run_import(
             on_progress(Progress(summary.rows, source.bytes_read, source.total_bytes))
 
     now = clock()
-    for row in itertools.chain([first] if first is not None else [], rows):
-        if limit is not None and summary.rows >= limit:
-            break
-        summary.rows += 1
-        if row.error is not None:
-            errors.write(row, "", row.error)
-            summary.rejected += 1
-            continue
-        try:
-            chunk.append((row, convert_row(row.values, mapping, now, FUTURE_TOLERANCE)))
-        except RowError as error:
-            errors.write(row, error.field, error.message)
-            summary.rejected += 1
-            continue
-        if len(chunk) >= chunk_size:
+    try:
+        for row in itertools.chain([first] if first is not None else [], rows):
+            if limit is not None and summary.rows >= limit:
+                break
+            summary.rows += 1
+            if row.error is not None:
+                errors.write(row, "", row.error)
+                summary.rejected += 1
+                continue
+            try:
+                chunk.append((row, convert_row(row.values, mapping, now, FUTURE_TOLERANCE)))
+            except RowError as error:
+                errors.write(row, error.field, error.message)
+                summary.rejected += 1
+                continue
+            if len(chunk) >= chunk_size:
+                flush()
+                now = clock()
+        if chunk:
             flush()
-            now = clock()
-    if chunk:
-        flush()
-    errors.close()
+    finally:
+        errors.close()
     summary.seconds = time.perf_counter() - started
     summary.error_file = errors.path if errors.count else None
     if on_progress is not None:

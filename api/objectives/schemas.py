@@ -142,7 +142,7 @@ class ObjectiveStatus(BaseModel):
     broken: int
     attainment: float | None = Field(description="kept / decided")
     meets_target: bool | None = Field(description="null while there are too few to judge")
-    enough_data: bool = Field(description="decided ≥ min_count")
+    enough_data: bool = Field(description="At least one decided promise, and min_count")
     min_count: int
     budget: BudgetPublic
     burn_rates: list[BurnWindow]

@@ -1,12 +1,17 @@
-"""The scorecard in SQL: one pass over the matching promises, grouped, on SQLite and PostgreSQL.
+"""The scorecard in SQL: one statement, one pass over the matching promises, groups and totals.
 
-Three layers: `scored` computes each promise's group keys, bucket, status and seconds at `now`;
-`ranked` (only where percentiles are computed by hand) numbers the lateness and earliness of
-each group in order; the outer select counts, averages and interpolates per group.
+`scored` computes each promise's group keys, bucket, status and seconds at `now`. Then, per
+group and in total: counts, means, maxima and percentiles. The statement returns one row per
+group (`is_total` 0) and one totals row (`is_total` 1).
 
-Percentiles: PostgreSQL's `percentile_cont`, or — on SQLite, which has none — the same
-definition by hand: with n values in order and h = p·(n − 1), the value at position ⌊h⌋ plus
-(h − ⌊h⌋) times the step to the value at ⌈h⌉ (`api.domain.scorecard_rules.percentile_cont`).
+Percentiles: PostgreSQL's `percentile_cont`, with `GROUPING SETS ((keys), ())` so that groups
+and totals come from one sort. SQLite has no percentile function; there the same definition is
+computed by hand (`api.domain.scorecard_rules.percentile_cont`): with n values in order and
+h = p·(n − 1), the value at position ⌊h⌋ plus (h − ⌊h⌋) times the step to the value at ⌈h⌉,
+positions numbered by `row_number()` per group, and once more over all rows for the totals.
+A promise has a lateness or an earliness, never both (scoring sets exactly one), so one
+numbering per level serves both measures; the numbering carries only (keys, measure, value),
+counts come straight from the grouped rows, and the totals' counts are sums of the groups'.
 """
 
 from __future__ import annotations
@@ -15,19 +20,34 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Float, Integer, Select, and_, case, cast, func, label, literal, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    label,
+    literal,
+    null,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, col
 
 from api.domain.outcomes import Status
-from api.domain.scorecard_rules import Bucket, GroupKey, OffsetPeriod, TimeField
+from api.domain.scorecard_rules import Boundary, Bucket, GroupKey, TimeField
 from api.models import Promise, PromiseLabel
 from api.promises.queries import PromiseFilters, status_case
 from api.scorecards.expressions import (
     DECIDED,
     Dialect,
-    bucket_label,
+    bucket_case,
     earliness,
     lateness,
     time_conditions,
@@ -45,7 +65,7 @@ Percentiles = Literal["native", "window"]
 class ScorecardSpec:
     """What to count: the list filters, a time range on one time field, groups, buckets.
 
-    `periods` are the UTC offsets of the bucket's zone over the range (for `bucket`).
+    `boundaries` are the buckets over the range (for `bucket`).
     """
 
     filters: PromiseFilters = field(default_factory=PromiseFilters)
@@ -54,15 +74,19 @@ class ScorecardSpec:
     end: datetime | None = None
     group_by: tuple[GroupKey, ...] = ()
     bucket: Bucket | None = None
-    periods: tuple[OffsetPeriod, ...] = ()
-    extra_conditions: tuple[ColumnElement[bool], ...] = ()
+    boundaries: tuple[Boundary, ...] = ()
 
 
 def key_column(index: int) -> str:
     return f"k{index}"
 
 
-def _scored(spec: ScorecardSpec, tenant_id: str, now: datetime, dialect: Dialect) -> Any:
+def _key_names(spec: ScorecardSpec) -> list[str]:
+    names = [key_column(i) for i in range(len(spec.group_by))]
+    return names + (["bucket"] if spec.bucket is not None else [])
+
+
+def _scored(spec: ScorecardSpec, tenant_id: str, now: datetime, dialect: Dialect) -> Select[Any]:
     columns: list[ColumnElement[Any]] = []
     joins: list[tuple[Any, ColumnElement[bool]]] = []
     plain = {"kind": col(Promise.kind), "policy": col(Promise.policy_key),
@@ -77,8 +101,8 @@ def _scored(spec: ScorecardSpec, tenant_id: str, now: datetime, dialect: Dialect
                                 col(row.key) == key.label)))
         columns.append(col(row.value).label(key_column(index)))
     if spec.bucket is not None:
-        columns.append(label("bucket", bucket_label(time_of(spec.time_field, now), spec.bucket,
-                                                    list(spec.periods), dialect)))
+        columns.append(label("bucket", bucket_case(time_of(spec.time_field, now),
+                                                   list(spec.boundaries))))
     columns += [
         status_case(now).label("status"),
         status_case(now, first=True).label("first_status"),
@@ -90,76 +114,138 @@ def _scored(spec: ScorecardSpec, tenant_id: str, now: datetime, dialect: Dialect
     query = select(*columns).select_from(Promise)
     for target, on in joins:
         query = query.outerjoin(target, on)
-    conditions = [*spec.filters.conditions(tenant_id, now),
-                  *time_conditions(spec.time_field, now, spec.start, spec.end),
-                  *spec.extra_conditions]
-    return query.where(*conditions).subquery("scored")
-
-
-def _keys(spec: ScorecardSpec, source: Any) -> list[Any]:
-    keys = [source.c[key_column(i)] for i in range(len(spec.group_by))]
-    if spec.bucket is not None:
-        keys.append(source.c.bucket)
-    return keys
-
-
-def _ranked(spec: ScorecardSpec, scored: Any) -> Any:
-    partition = _keys(spec, scored) or None
-    extra = []
-    for measure in MEASURES:
-        value = scored.c[measure]
-        extra += [
-            func.row_number().over(partition_by=partition, order_by=value.asc().nulls_last())
-            .label(f"{measure}_rank"),
-            func.count(value).over(partition_by=partition).label(f"{measure}_n"),
-        ]
-    return select(*scored.c, *extra).subquery("ranked")
+    return query.where(*spec.filters.conditions(tenant_id, now),
+                       *time_conditions(spec.time_field, now, spec.start, spec.end))
 
 
 def _count_if(condition: ColumnElement[bool], amount: Any = 1) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
 
 
-def _percentile_by_hand(source: Any, measure: str, fraction: float,
-                        dialect: Dialect) -> ColumnElement[float]:
-    value, rank = source.c[measure], source.c[f"{measure}_rank"]
-    position = literal(fraction, Float) * (source.c[f"{measure}_n"] - 1)
-    lower = func.floor(position) if dialect == "postgresql" else cast(position, Integer)
-    upper = lower + case((position > lower, 1), else_=0)
-    first = func.max(case((rank == lower + 1, value)))
-    second = func.max(case((rank == upper + 1, value)))
-    return first + (second - first) * func.max(position - lower)
+def _status_counts(source: Any) -> list[ColumnElement[Any]]:
+    status, first = source.c.status, source.c.first_status
+    figures: list[ColumnElement[Any]] = [func.count().label("total")]
+    figures += [_count_if(status == s.value).label(s.value) for s in COUNTED]
+    return [*figures,
+            _count_if(first == Status.EXCEEDED.value).label("first_exceeded"),
+            _count_if(first == Status.MET.value).label("first_met"),
+            _count_if(first == Status.BROKEN.value).label("first_broken"),
+            _count_if(status.in_(DECIDED), source.c.revisions).label("revisions"),
+            _count_if(status.in_(DECIDED), source.c.proactive).label("proactive_revisions")]
+
+
+COUNT_NAMES = ("total", *(s.value for s in COUNTED), "first_exceeded", "first_met",
+               "first_broken", "revisions", "proactive_revisions")
+
+
+def _native(spec: ScorecardSpec, scored: Any) -> Select[Any]:
+    keys = [scored.c[name] for name in _key_names(spec)]
+    figures = _status_counts(scored)
+    for measure in MEASURES:
+        figures += [func.avg(scored.c[measure]).label(f"{measure}_mean"),
+                    func.max(scored.c[measure]).label(f"{measure}_max")]
+        figures += [func.percentile_cont(literal(fraction, Float))
+                    .within_group(scored.c[measure]).label(f"{measure}_{name}")
+                    for name, fraction in PERCENTILES]
+    if not keys:
+        return select(literal(1).label("is_total"), *figures)
+    is_total = case((func.grouping(*keys) > 0, 1), else_=0).label("is_total")
+    return select(is_total, *keys, *figures).group_by(
+        func.grouping_sets(tuple_(*keys), tuple_()))
+
+
+def _picks(source: Any, rank: Any, count: Any, dialect: Dialect) -> list[ColumnElement[Any]]:
+    """The percentiles of each measure, from the rows' positions `rank` among `count`."""
+    figures: list[ColumnElement[Any]] = []
+    for code, measure in enumerate(MEASURES, start=1):
+        ours = source.c.measure == code
+        for name, fraction in PERCENTILES:
+            position = literal(fraction, Float) * (count - 1)
+            lower = func.floor(position) if dialect == "postgresql" else cast(position, Integer)
+            upper = lower + case((position > lower, 1), else_=0)
+            first = func.max(case((and_(ours, rank == lower + 1), source.c.value)))
+            second = func.max(case((and_(ours, rank == upper + 1), source.c.value)))
+            step = func.max(case((ours, position - lower)))
+            figures.append((first + (second - first) * step).label(f"{measure}_{name}"))
+    return figures
+
+
+def _numbered(measured: Any, keys: list[str], name: str) -> Any:
+    """`measured` with each value's position (`rank`) among the `n` of its group and measure."""
+    partition = [*(measured.c[key] for key in keys), measured.c.measure]
+    return select(
+        measured,
+        func.row_number().over(partition_by=partition, order_by=measured.c.value.asc())
+        .label("rank"),
+        func.count().over(partition_by=partition).label("n"),
+    ).subquery(name)
+
+
+def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
+    """Counts straight from `scored`; percentiles from a narrow numbering of (keys, measure,
+    value) per group and over all rows; totals summed from the groups."""
+    names = _key_names(spec)
+    measured = select(
+        *(scored.c[name] for name in names),
+        case((scored.c.lateness.is_not(None), 1),
+             (scored.c.earliness.is_not(None), 2)).label("measure"),
+        func.coalesce(scored.c.lateness, scored.c.earliness).label("value"),
+    ).subquery("measured")
+    overall = _numbered(measured, [], "overall")
+    total_picks = select(*_picks(overall, overall.c.rank, overall.c.n, dialect)
+                         ).subquery("total_picks")
+    per_group = select(*(scored.c[name] for name in names), *_status_counts(scored),
+                       *(figure for measure in MEASURES for figure in (
+                           func.sum(scored.c[measure]).label(f"{measure}_sum"),
+                           func.count(scored.c[measure]).label(f"{measure}_count"),
+                           func.max(scored.c[measure]).label(f"{measure}_max"))))
+    counts = (per_group.group_by(*(scored.c[name] for name in names)) if names
+              else per_group).cte("counts").prefix_with("MATERIALIZED")
+
+    def mean(measure: str, total: bool) -> ColumnElement[Any]:
+        sums: ColumnElement[Any] = counts.c[f"{measure}_sum"]
+        numbers: ColumnElement[Any] = counts.c[f"{measure}_count"]
+        if total:
+            sums, numbers = func.sum(sums), func.sum(numbers)
+        return (sums / func.nullif(numbers, 0)).label(f"{measure}_mean")
+
+    stats = [name for measure in MEASURES for name in (f"{measure}_p50", f"{measure}_p90")]
+    totals = select(
+        literal(1).label("is_total"), *(null().label(name) for name in names),
+        *(func.coalesce(func.sum(counts.c[name]), 0).label(name) for name in COUNT_NAMES),
+        *(mean(measure, total=True) for measure in MEASURES),
+        *(func.max(counts.c[f"{measure}_max"]).label(f"{measure}_max") for measure in MEASURES),
+        *(func.max(total_picks.c[name]).label(name) for name in stats),
+    ).select_from(counts.join(total_picks, literal(True)))
+    if not names:
+        return totals
+    grouped = _numbered(measured, names, "grouped")
+    group_picks = select(*(grouped.c[name] for name in names),
+                         *_picks(grouped, grouped.c.rank, grouped.c.n, dialect)
+                         ).group_by(*(grouped.c[name] for name in names)).subquery("picks")
+    same_group = and_(*(counts.c[name].is_not_distinct_from(group_picks.c[name])
+                        for name in names))
+    groups = select(
+        literal(0).label("is_total"), *(counts.c[name] for name in names),
+        *(counts.c[name] for name in COUNT_NAMES),
+        *(mean(measure, total=False) for measure in MEASURES),
+        *(counts.c[f"{measure}_max"] for measure in MEASURES),
+        *(group_picks.c[name] for name in stats),
+    ).select_from(counts.join(group_picks, same_group, isouter=True))
+    return union_all(groups, totals)
 
 
 def scorecard_select(
     spec: ScorecardSpec, tenant_id: str, now: datetime, dialect: Dialect,
     percentiles: Percentiles | None = None,
-) -> Select[Any]:
-    """One row per group: keys `k0…`, `bucket`, counts and seconds (see `FIGURES`)."""
+) -> Executable:
+    """Rows: `is_total`, keys `k0…` and `bucket`, then the figures (counts, `*_mean`,
+    `*_max`, `*_p50`, `*_p90`)."""
     method = percentiles or ("native" if dialect == "postgresql" else "window")
     scored = _scored(spec, tenant_id, now, dialect)
-    source = _ranked(spec, scored) if method == "window" else scored
-    status, first = source.c.status, source.c.first_status
-    figures: list[ColumnElement[Any]] = [func.count().label("total")]
-    figures += [_count_if(status == s.value).label(s.value) for s in COUNTED]
-    figures += [
-        _count_if(first == Status.EXCEEDED.value).label("first_exceeded"),
-        _count_if(first == Status.MET.value).label("first_met"),
-        _count_if(first == Status.BROKEN.value).label("first_broken"),
-        _count_if(status.in_(DECIDED), source.c.revisions).label("revisions"),
-        _count_if(status.in_(DECIDED), source.c.proactive).label("proactive_revisions"),
-    ]
-    for measure in MEASURES:
-        value = source.c[measure]
-        figures += [func.avg(value).label(f"{measure}_mean"),
-                    func.max(value).label(f"{measure}_max")]
-        for name, fraction in PERCENTILES:
-            figure: ColumnElement[Any] = (
-                func.percentile_cont(literal(fraction, Float)).within_group(value)
-                if method == "native" else _percentile_by_hand(source, measure, fraction, dialect))
-            figures.append(figure.label(f"{measure}_{name}"))
-    keys = _keys(spec, source)
-    return select(*keys, *figures).group_by(*keys)
+    if method == "native":
+        return _native(spec, scored.subquery("scored"))
+    return _by_hand(spec, scored.cte("scored").prefix_with("MATERIALIZED"), dialect)
 
 
 def time_span(

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, text
 from sqlmodel import Session
 
 from api.domain.scorecard_rules import (
+    Boundary,
     Bucket,
     GroupKey,
     Tally,
     TimeField,
-    offset_periods,
+    bucket_boundaries,
     rates_of,
 )
+from api.problems import Unprocessable
 from api.promises.queries import PromiseFilters
 from api.scorecards.expressions import dialect_of
 from api.scorecards.queries import (
@@ -31,6 +34,13 @@ from api.scorecards.schemas import Figures, Scorecard, ScorecardGroup, SecondsSu
 from api.tenancy.auth import Principal
 
 SECONDS_DIGITS = 3  # milliseconds: both databases agree to this precision
+WORK_MEM = "64MB"
+_COUNTS = ("total", "pending", "at_risk", "exceeded", "met", "broken", "void",
+           "first_exceeded", "first_met", "first_broken", "revisions", "proactive_revisions")
+_STATS = ("mean", "max", *(name for name, _ in PERCENTILES))
+# The figures of no promises at all.
+_NOTHING: dict[str, Any] = dict.fromkeys(_COUNTS, 0) | dict.fromkeys(
+    (f"{measure}_{stat}" for measure in ("lateness", "earliness") for stat in _STATS), None)
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class ScorecardQuery:
     timezone: str = "UTC"
 
 
-def _seconds(row: RowMapping, measure: str) -> SecondsSummary:
+def _seconds(row: RowMapping | Mapping[str, Any], measure: str) -> SecondsSummary:
     def rounded(name: str) -> float | None:
         value = row[f"{measure}_{name}"]
         return None if value is None else round(float(value), SECONDS_DIGITS)
@@ -53,7 +63,9 @@ def _seconds(row: RowMapping, measure: str) -> SecondsSummary:
                           **{name: rounded(name) for name, _ in PERCENTILES})
 
 
-def figures_of(row: RowMapping) -> dict[str, Any]:
+def figures_of(row: RowMapping | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The figures of a result row; `None` for no promises at all."""
+    row = row or _NOTHING
     tally = Tally(
         exceeded=row["exceeded"], met=row["met"], broken=row["broken"],
         first_exceeded=row["first_exceeded"], first_met=row["first_met"],
@@ -74,16 +86,21 @@ def figures_of(row: RowMapping) -> dict[str, Any]:
     }
 
 
-def _periods(session: Session, tenant_id: str, query: ScorecardQuery,
-             now: datetime) -> tuple[Any, ...]:
-    """The zone's UTC offsets over the instants the query can meet."""
+def _boundaries(session: Session, tenant_id: str, query: ScorecardQuery,
+                now: datetime) -> tuple[Boundary, ...]:
+    """The buckets over the instants the query can meet (from the data where `from` or `to`
+    is open)."""
+    assert query.bucket is not None
     start, end = query.start, query.end
     if start is None or end is None:
         span = time_span(session, tenant_id, query.time_field, now)
         if span is None:
-            return tuple(offset_periods(query.timezone, now, now))
+            return ()
         start, end = start or span[0], end or span[1]
-    return tuple(offset_periods(query.timezone, start, max(start, end)))
+    try:
+        return tuple(bucket_boundaries(query.timezone, query.bucket, start, end))
+    except ValueError as error:
+        raise Unprocessable.for_field("query.bucket", str(error)) from None
 
 
 def _sort_key(group: ScorecardGroup) -> tuple[tuple[bool, str], ...]:
@@ -100,23 +117,29 @@ def run_scorecard(
                          start=query.start, end=query.end, group_by=query.group_by,
                          bucket=query.bucket)
     if query.bucket is not None:
-        spec = replace(spec, periods=_periods(session, tenant_id, query, now))
-    totals_spec = replace(spec, group_by=(), bucket=None, periods=())
-    total_row = session.execute(
-        scorecard_select(totals_spec, tenant_id, now, dialect, percentiles)).mappings().one()
-    totals = Figures(**figures_of(total_row))
-    if not spec.group_by and spec.bucket is None:
-        groups = [ScorecardGroup(key={}, **totals.model_dump())] if totals.total else []
-    else:
-        rows = session.execute(scorecard_select(spec, tenant_id, now, dialect, percentiles))
-        groups = []
-        for row in rows.mappings():
-            key: dict[str, str | None] = {
-                group.name: row[key_column(i)] for i, group in enumerate(spec.group_by)}
-            if spec.bucket is not None:
-                key["bucket"] = row["bucket"]
-            groups.append(ScorecardGroup(key=key, **figures_of(row)))
-        groups.sort(key=_sort_key)
+        boundaries = _boundaries(session, tenant_id, query, now)
+        if not boundaries:   # no promise has that time at all
+            return Scorecard(as_of=now, timezone=query.timezone, groups=[],
+                             totals=Figures(**figures_of(None)))
+        spec = replace(spec, boundaries=boundaries)
+    if dialect == "postgresql":
+        # Sorts for percentiles and groups stay in memory (the default is 4 MB).
+        session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+    rows = session.execute(scorecard_select(spec, tenant_id, now, dialect, percentiles))
+    groups: list[ScorecardGroup] = []
+    totals = Figures(**figures_of(None))
+    for row in rows.mappings():
+        if row["is_total"]:
+            totals = Figures(**figures_of(row))
+            continue
+        key: dict[str, str | None] = {
+            group.name: row[key_column(i)] for i, group in enumerate(spec.group_by)}
+        if spec.bucket is not None:
+            key["bucket"] = row["bucket"]
+        groups.append(ScorecardGroup(key=key, **figures_of(row)))
+    if not spec.group_by and spec.bucket is None and totals.total:
+        groups = [ScorecardGroup(key={}, **totals.model_dump())]
+    groups.sort(key=_sort_key)
     return Scorecard(as_of=now, timezone=query.timezone, groups=groups, totals=totals)
 
 

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import statistics
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.domain.scorecard_rules import (
+    Boundary,
     Bucket,
     GroupKey,
-    OffsetPeriod,
     Tally,
+    bucket_boundaries,
     bucket_of,
     bucket_start,
     keep_rate,
-    offset_periods,
     parse_group_by,
     percentile_cont,
     rates_of,
@@ -108,42 +107,78 @@ def test_percentile_cont_is_the_median_and_stays_within_the_values(values: list[
     assert p50 is not None and p50 <= p90
 
 
-# --- offsets and buckets ---------------------------------------------------------------------
+# --- buckets --------------------------------------------------------------------------------
 
-def test_a_zone_without_changes_has_one_period() -> None:
-    assert offset_periods("UTC", utc("2020-01-01"), utc("2030-01-01")) == [
-        OffsetPeriod(None, timedelta(0))]
-
-
-def test_berlin_changes_offset_at_the_exact_instants() -> None:
-    assert offset_periods("Europe/Berlin", utc("2026-01-01"), utc("2027-01-01")) == [
-        OffsetPeriod(None, timedelta(hours=1)),
-        OffsetPeriod(utc("2026-03-29T01:00:00"), timedelta(hours=2)),
-        OffsetPeriod(utc("2026-10-25T01:00:00"), timedelta(hours=1)),
+def test_day_boundaries_across_the_autumn_change() -> None:
+    boundaries = bucket_boundaries("Europe/Berlin", Bucket.DAY, utc("2026-10-24T12:00:00"),
+                                   utc("2026-10-26T12:00:00"))
+    assert boundaries == [
+        Boundary(utc("2026-10-23T22:00:00"), date(2026, 10, 24)),
+        Boundary(utc("2026-10-24T22:00:00"), date(2026, 10, 25)),   # 25 hours long
+        Boundary(utc("2026-10-25T23:00:00"), date(2026, 10, 26)),
     ]
 
 
+def test_week_and_month_boundaries() -> None:
+    weeks = bucket_boundaries("Europe/Berlin", Bucket.WEEK, utc("2026-10-25T12:00:00"),
+                              utc("2026-11-02T12:00:00"))
+    assert [(b.starts_at, b.label) for b in weeks] == [
+        (utc("2026-10-18T22:00:00"), date(2026, 10, 19)),
+        (utc("2026-10-25T23:00:00"), date(2026, 10, 26)),
+        (utc("2026-11-01T23:00:00"), date(2026, 11, 2)),
+    ]
+    months = bucket_boundaries("UTC", Bucket.MONTH, utc("2025-12-31T23:59:59"),
+                               utc("2026-03-01T00:00:00"))
+    assert [b.label for b in months] == [date(2025, 12, 1), date(2026, 1, 1),
+                                          date(2026, 2, 1), date(2026, 3, 1)]
+
+
+def test_a_midnight_that_does_not_exist() -> None:
+    # Sao Paulo skipped from 00:00 to 01:00 on 4 November 2018: the day began at 03:00Z.
+    [day] = bucket_boundaries("America/Sao_Paulo", Bucket.DAY, utc("2018-11-04T12:00:00"),
+                              utc("2018-11-04T12:00:00"))
+    assert day == Boundary(utc("2018-11-04T03:00:00"), date(2018, 11, 4))
+
+
+def test_a_day_that_never_happened_is_an_empty_bucket() -> None:
+    # Samoa skipped 30 December 2011: its bucket starts where the 31st does, so holds nothing.
+    days = bucket_boundaries("Pacific/Apia", Bucket.DAY, utc("2011-12-29T12:00:00"),
+                             utc("2011-12-30T12:00:00"))
+    assert [b.label for b in days] == [date(2011, 12, 29), date(2011, 12, 30),
+                                       date(2011, 12, 31)]
+    assert days[1].starts_at == days[2].starts_at == utc("2011-12-30T10:00:00")
+
+
+def test_too_many_buckets_are_refused() -> None:
+    with pytest.raises(ValueError, match="more than 10,000 day buckets"):
+        bucket_boundaries("UTC", Bucket.DAY, utc("1990-01-01T00:00:00"),
+                          utc("2026-01-01T00:00:00"))
+
+
 ZONES = ["Europe/Berlin", "America/New_York", "America/Sao_Paulo", "Australia/Lord_Howe",
-         "Asia/Kolkata", "Pacific/Chatham", "America/Santiago", "Africa/Casablanca"]
+         "Asia/Kolkata", "Pacific/Chatham", "America/Santiago", "Africa/Casablanca",
+         "America/Havana", "Asia/Beirut", "Pacific/Apia"]
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.sampled_from(ZONES), st.integers(0, 20 * 365 * 24 * 3600),
-       st.integers(0, 3 * 365 * 24 * 3600))
-def test_periods_give_every_instant_its_zone_offset(zone: str, start: int, span: int) -> None:
-    begin = utc("2010-01-01") + timedelta(seconds=start)
-    end = begin + timedelta(seconds=span)
-    periods = offset_periods(zone, begin, end)
-    assert periods[0].starts_at is None
-    starts = [p.starts_at for p in periods[1:]]
-    assert starts == sorted(starts)
-    # Sample instants, the changes and one second before each.
-    probes = [begin, end, *(s for s in starts if s), *(s - timedelta(seconds=1)
-                                                      for s in starts if s)]
-    probes += [begin + (end - begin) * k / 50 for k in range(50)]
-    for instant in probes:
-        in_force = [p for p in periods if p.starts_at is None or p.starts_at <= instant][-1]
-        assert in_force.offset == instant.astimezone(ZoneInfo(zone)).utcoffset()
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(ZONES), st.sampled_from(list(Bucket)),
+       st.integers(0, 25 * 365 * 24 * 3600), st.integers(0, 90 * 24 * 3600))
+def test_every_instant_falls_in_its_local_bucket(zone: str, bucket: Bucket, offset: int,
+                                                 span: int) -> None:
+    start = utc("2005-01-01T00:00:00") + timedelta(seconds=offset)
+    end = start + timedelta(seconds=span)
+    boundaries = bucket_boundaries(zone, bucket, start, end)
+    assert boundaries[0].starts_at <= start
+    assert [b.starts_at for b in boundaries] == sorted(b.starts_at for b in boundaries)
+    tick = timedelta(microseconds=1)
+    for boundary in boundaries:
+        # A boundary is the first instant of its bucket.
+        assert bucket_of(boundary.starts_at, bucket, zone) >= boundary.label
+        assert bucket_of(boundary.starts_at - tick, bucket, zone) < boundary.label
+    for k in range(21):
+        instant = start + (end - start) * k / 20
+        holding = [b for b in boundaries if b.starts_at <= instant][-1]
+        assert holding.label == bucket_of(instant, bucket, zone)
 
 
 def test_the_day_that_lasts_25_hours() -> None:

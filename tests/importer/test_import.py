@@ -225,3 +225,16 @@ def test_the_command(settings: Settings, tenant: Tenant, api: Api, tmp_path: Pat
     assert len(statuses(api)) == 7
     bad = CliRunner().invoke(app, arguments("--format", "xml"))
     assert bad.exit_code == 1 and "--format" in bad.output
+
+
+def test_api_mode_options_and_a_server_that_is_gone(
+    settings: Settings, tenant: Tenant, tmp_path: Path
+) -> None:
+    source = write_csv(tmp_path / "orders.csv", ROWS)
+    with pytest.raises(ImportFailed, match="either --tenant"):
+        load(settings, options(tenant, source, api_url="http://127.0.0.1:9", api_key="k"))
+    with pytest.raises(ImportFailed, match="--api-key"):
+        load(settings, options(tenant, source, tenant=None, api_url="http://127.0.0.1:9"))
+    with pytest.raises(ImportFailed, match="run the same command again"):
+        load(settings, options(tenant, source, tenant=None, api_url="http://127.0.0.1:9",
+                               api_key="kept_x"))

@@ -82,7 +82,7 @@ def status(api: Api, objective: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def burn(body: dict[str, Any]) -> dict[str, tuple[int, int, float | None]]:
+def burn(body: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
     return {w["window"]: (w["decided"], w["broken"], w["burn_rate"])
             for w in body["burn_rates"]}
 

@@ -110,7 +110,7 @@ def test_the_benchmarks_hand_written_sql_computes_the_same_figures(database: Dat
     with database.session() as session:
         ours = run_scorecard(session, generated, query, NOW)
         theirs = hand_written_scorecard(session, generated, NOW)
-        labels = session.execute(select(PromiseLabel.key).where(
+        labels = session.execute(select(col(PromiseLabel.key)).where(
             col(PromiseLabel.tenant_id) == generated)).all()
     assert {key for (key,) in labels} == {"carrier", "region"}
     by_key = {(row["carrier"], row["month"]): row for row in theirs}

@@ -31,6 +31,7 @@ import pytest
 
 from api.config import Settings
 from api.db import Database
+from tests.builders import promise_body
 from tests.conftest import Api, Tenant
 from tests.scorecards.figures import figures, seconds
 from tests.scorecards.ledger import Ledger, open_ledger
@@ -234,13 +235,25 @@ def test_csv_is_the_same_table(ledger: Ledger) -> None:
     assert json_anyway.headers["content-type"] == "application/json"
 
 
-def test_csv_cells_never_start_a_formula(ledger: Ledger) -> None:
-    ledger.promise("F1", "2026-11-19T00:00:00Z", "2026-11-30T00:00:00Z", kind="formula",
-                   labels={"carrier": "=HYPERLINK(\"x\")"})
-    response = ledger.get("/v1/scorecard", params={"kind": "formula", "group_by": "label:carrier",
-                                                   "format": "csv"})
+def test_csv_cells_never_start_a_formula(api: Api) -> None:
+    created = api.post("/v1/promises", json=promise_body(labels={"carrier": '=HYPERLINK("x")'}))
+    assert created.status_code == 201
+    response = api.get("/v1/scorecard", params={"group_by": "label:carrier", "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert rows[0]["label:carrier"] == "'=HYPERLINK(\"x\")"
+
+
+def test_grouped_by_policy(api: Api) -> None:
+    policy = api.post("/v1/policies", json={"key": "express", "kind": "delivery",
+                                            "target": {"calendar_time": "P2D"}})
+    assert policy.status_code == 201, policy.text
+    for _ in range(2):
+        made = api.post("/v1/promises", json={"policy": "express"})
+        assert made.status_code == 201, made.text
+    api.post("/v1/promises", json=promise_body())
+    body = scorecard(api, group_by="policy")
+    assert [(g["key"], g["total"], g["pending"]) for g in body["groups"]] == [
+        ({"policy": "express"}, 2, 2), ({"policy": None}, 1, 1)]
 
 
 @pytest.mark.parametrize(("params", "field"), [
@@ -254,6 +267,8 @@ def test_csv_cells_never_start_a_formula(ledger: Ledger) -> None:
     ({"from": "2026-11-01T00:00:00"}, "query.from"),
     ({"from": "2026-11-02T00:00:00Z", "to": "2026-11-01T00:00:00Z"}, "query.to"),
     ({"format": "xml"}, "query.format"),
+    ({"bucket": "day", "from": "1990-01-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"},
+     "query.bucket"),
     ({"colour": "red"}, "query.colour"),
     ({"status": "lost"}, "query.status"),
 ])
