@@ -16,7 +16,7 @@ from tests.conftest import Api, Tenant
 def test_simultaneous_creates_with_one_external_id_make_one_promise(api: Api) -> None:
     body = promise_body()
     with ThreadPoolExecutor(max_workers=16) as pool:
-        responses = list(pool.map(lambda _: api.post("/v1/promises", json=body), range(32)))
+        responses = list(pool.map(lambda _: api.post("/v1/promises", json=body), range(50)))
     assert sorted({r.status_code for r in responses}) in ([200, 201], [201])
     assert [r.status_code for r in responses].count(201) == 1
     assert len({r.json()["id"] for r in responses}) == 1
@@ -29,7 +29,7 @@ def test_simultaneous_creates_with_one_idempotency_key(api: Api) -> None:
     headers = {"Idempotency-Key": f"k-{body['external_id']}"}
     with ThreadPoolExecutor(max_workers=16) as pool:
         responses = list(pool.map(
-            lambda _: api.post("/v1/promises", json=body, headers=headers), range(32)))
+            lambda _: api.post("/v1/promises", json=body, headers=headers), range(50)))
     assert {r.status_code for r in responses} <= {201, 409}
     created = [r for r in responses if r.status_code == 201]
     assert created and len({r.json()["id"] for r in created}) == 1
