@@ -147,7 +147,7 @@ def _previous(day: date) -> date:
     return day - _ONE_DAY if day > date.min else day
 
 
-def _local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
+def local_to_utc(day: date, wall: time, tz: ZoneInfo) -> datetime:
     """The earliest instant whose local reading is at or after ``day wall``: the first occurrence
     of an ambiguous time, the end of the gap for a nonexistent one."""
     naive = datetime.combine(day, wall).replace(tzinfo=None, fold=0)
@@ -181,8 +181,8 @@ def _day_spans(cal: BusinessCalendar, tz: ZoneInfo, day: date) -> list[_Span]:
         return []
     spans = []
     for start, end in cal.weekly_hours[day.weekday()]:
-        begin = _local_to_utc(day, start, tz)
-        close = _local_to_utc(day if end > start else day + _ONE_DAY, end, tz)
+        begin = local_to_utc(day, start, tz)
+        close = local_to_utc(day if end > start else day + _ONE_DAY, end, tz)
         if close > begin:
             spans.append((begin, close))
     spans.sort()
@@ -316,7 +316,7 @@ def business_day_deadline(
 
     def deadline_on(business_day: date) -> datetime:
         if by is not None:
-            return _local_to_utc(business_day, by, tz)
+            return local_to_utc(business_day, by, tz)
         close = end_of_business_day(cal, business_day)
         assert close is not None  # day is an open date
         return close

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from api.domain.business_calendar import _local_to_utc as wall_clock_to_utc
+from api.domain.business_calendar import local_to_utc as wall_clock_to_utc
 
 REFERENCE_FIELDS = ("external_id", "kind", "order_id", "customer_id", "timezone")
 TIME_FIELDS = ("made_at", "fulfilled_at", "cancelled_at")
