@@ -7,7 +7,7 @@ import binascii
 import json
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Query, Request, Response
 
 from api.problems import Unprocessable
 
@@ -44,3 +44,11 @@ def next_link(request: Request, next_cursor: str | None) -> dict[str, str]:
         return {}
     url = request.url.include_query_params(cursor=next_cursor)
     return {"Link": f'<{url}>; rel="next"'}
+
+
+def continue_after(request: Request, response: Response, last_id: str | None) -> str | None:
+    """The `next_cursor` of a page ending at `last_id` (None on the last page), with the
+    matching `Link: <…>; rel="next"` header set on the response."""
+    next_cursor = encode_cursor(last_id) if last_id else None
+    response.headers.update(next_link(request, next_cursor))
+    return next_cursor

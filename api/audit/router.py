@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from api.audit import service
 from api.dependencies import SessionDep
-from api.pagination import Cursor, Limit, decode_cursor, encode_cursor, next_link
+from api.pagination import Cursor, Limit, continue_after, decode_cursor
 from api.problems import problem_responses
 from api.tenancy.auth import Admin
 from api.wire_types import Timestamp
@@ -38,8 +38,7 @@ def audit_log(
     limit: Limit = 50, cursor: Cursor = None,
 ) -> AuditList:
     rows, last = service.list_entries(session, principal.tenant_id, limit, decode_cursor(cursor))
-    next_cursor = encode_cursor(last) if last else None
-    response.headers.update(next_link(request, next_cursor))
+    next_cursor = continue_after(request, response, last)
     return AuditList(
         data=[AuditEntryPublic.model_validate(row, from_attributes=True) for row in rows],
         next_cursor=next_cursor,

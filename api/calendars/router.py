@@ -20,7 +20,7 @@ from api.dependencies import NowDep, SessionDep
 from api.etags import json_response_with_etag
 from api.idempotency import IdempotentRoute
 from api.models import Calendar
-from api.pagination import Cursor, Limit, decode_cursor, encode_cursor, next_link
+from api.pagination import Cursor, Limit, continue_after, decode_cursor
 from api.problems import Unprocessable, problem_responses
 from api.tenancy.auth import Reader, Writer
 from api.wire_types import parse_duration, parse_timestamp
@@ -78,8 +78,7 @@ def list_calendars(
     limit: Limit = 50, cursor: Cursor = None,
 ) -> CalendarList:
     rows, last = service.list_calendars(session, principal, limit, decode_cursor(cursor))
-    next_cursor = encode_cursor(last) if last else None
-    response.headers.update(next_link(request, next_cursor))
+    next_cursor = continue_after(request, response, last)
     return CalendarList(data=[_public(row) for row in rows], next_cursor=next_cursor)
 
 

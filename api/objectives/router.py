@@ -9,7 +9,7 @@ from api.etags import json_response_with_etag
 from api.idempotency import IdempotentRoute
 from api.objectives import service
 from api.objectives.schemas import ObjectiveCreate, ObjectiveList, ObjectivePublic, ObjectiveStatus
-from api.pagination import Cursor, Limit, decode_cursor, encode_cursor, next_link
+from api.pagination import Cursor, Limit, continue_after, decode_cursor
 from api.problems import problem_responses
 from api.tenancy.auth import Reader, Writer
 
@@ -49,8 +49,7 @@ def list_objectives(
     limit: Limit = 50, cursor: Cursor = None,
 ) -> ObjectiveList:
     rows, last = service.list_objectives(session, principal, limit, decode_cursor(cursor))
-    next_cursor = encode_cursor(last) if last else None
-    response.headers.update(next_link(request, next_cursor))
+    next_cursor = continue_after(request, response, last)
     return ObjectiveList(data=[service.to_public(row) for row in rows], next_cursor=next_cursor)
 
 

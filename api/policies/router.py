@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from api.dependencies import NowDep, SessionDep
 from api.etags import json_response_with_etag
 from api.idempotency import IdempotentRoute
-from api.pagination import Cursor, Limit, decode_cursor, encode_cursor, next_link
+from api.pagination import Cursor, Limit, continue_after, decode_cursor
 from api.policies import service
 from api.policies.schemas import PolicyCreate, PolicyList, PolicyPublic, Quote, QuoteIn
 from api.problems import problem_responses
@@ -43,8 +43,7 @@ def list_policies(
     limit: Limit = 50, cursor: Cursor = None,
 ) -> PolicyList:
     rows, last = service.list_policies(session, principal, limit, decode_cursor(cursor))
-    next_cursor = encode_cursor(last) if last else None
-    response.headers.update(next_link(request, next_cursor))
+    next_cursor = continue_after(request, response, last)
     return PolicyList(data=[service.to_public(row) for row in rows], next_cursor=next_cursor)
 
 

@@ -13,7 +13,7 @@ from api.dependencies import NowDep, SessionDep
 from api.domain.outcomes import Status
 from api.etags import json_response_with_etag
 from api.idempotency import IdempotentRoute
-from api.pagination import Cursor, Limit, decode_cursor, encode_cursor, next_link
+from api.pagination import Cursor, Limit, continue_after, decode_cursor
 from api.problems import Unprocessable, item_problem, problem_responses
 from api.promises import service
 from api.promises.queries import PromiseFilters
@@ -99,8 +99,7 @@ def _page(
 ) -> PromiseList:
     rows, last = service.list_promises(session, principal, filters, now, limit,
                                        decode_cursor(cursor))
-    next_cursor = encode_cursor(last) if last else None
-    response.headers.update(next_link(request, next_cursor))
+    next_cursor = continue_after(request, response, last)
     return PromiseList(data=[to_public(row, now) for row in rows], next_cursor=next_cursor)
 
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from api.dependencies import NowDep, SessionDep
 from api.models import StatusToken
-from api.pagination import Cursor, Limit, decode_cursor, encode_cursor, next_link
+from api.pagination import Cursor, Limit, continue_after, decode_cursor
 from api.problems import problem_responses
 from api.public import token_service
 from api.public.schemas import (
@@ -106,8 +106,7 @@ def list_status_tokens(
 ) -> StatusTokenList:
     rows, last = token_service.list_tokens(session, principal, promise_id, order_id, limit,
                                            decode_cursor(cursor))
-    next_cursor = encode_cursor(last) if last else None
-    response.headers.update(next_link(request, next_cursor))
+    next_cursor = continue_after(request, response, last)
     return StatusTokenList(data=[to_public(row, now) for row in rows], next_cursor=next_cursor)
 
 

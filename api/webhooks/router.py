@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request, Response
 from api.dependencies import NowDep, SessionDep, SettingsDep
 from api.etags import json_response_with_etag
 from api.models import WebhookEndpoint
-from api.pagination import Cursor, Limit, decode_cursor, encode_cursor, next_link
+from api.pagination import Cursor, Limit, continue_after, decode_cursor
 from api.problems import problem_responses
 from api.tenancy.auth import Admin
 from api.webhooks import service
@@ -84,8 +84,7 @@ def list_endpoints(
     limit: Limit = 50, cursor: Cursor = None,
 ) -> EndpointList:
     rows, last = service.list_endpoints(session, principal, limit, decode_cursor(cursor))
-    next_cursor = encode_cursor(last) if last else None
-    response.headers.update(next_link(request, next_cursor))
+    next_cursor = continue_after(request, response, last)
     return EndpointList(data=[_public(row) for row in rows], next_cursor=next_cursor)
 
 
@@ -175,8 +174,7 @@ def list_deliveries(
 ) -> DeliveryList:
     views, last = service.list_deliveries(session, principal, endpoint_id, state, limit,
                                           decode_cursor(cursor))
-    next_cursor = encode_cursor(last) if last else None
-    response.headers.update(next_link(request, next_cursor))
+    next_cursor = continue_after(request, response, last)
     return DeliveryList(data=[_delivery(view) for view in views], next_cursor=next_cursor)
 
 
