@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,13 +14,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import create_engine, inspect, make_url, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import create_engine, inspect, text
 
 from api.config import Settings
 from api.db import Database
 from api.main import create_app
 from api.migrations import upgrade
+from api.scratch_database import scratch_postgres
 from api.tenancy import service as tenancy
 from api.tenancy.keys import Scope
 
@@ -37,36 +36,14 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@contextmanager
-def _scratch_postgres(url: str) -> Iterator[str]:
-    """A new database beside the given one, dropped afterwards, so runs never collide.
-
-    Falls back to emptying the given database when the role may not create databases.
-    """
-    server = make_url(url)
-    name = f"kept_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except DBAPIError:
-        admin.dispose()
-        _reset_postgres(url)
-        yield url
-        return
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     given = os.environ.get("KEPT_TEST_DATABASE_URL")
     if given:
-        with _scratch_postgres(given) as url:
+        with scratch_postgres(given, f"kept_test_{os.getpid()}") as scratch:
+            url = scratch or given
+            if scratch is None:
+                _reset_postgres(given)
             upgrade(url)
             yield url
         return

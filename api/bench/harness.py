@@ -7,19 +7,15 @@ uvicorn process on 127.0.0.1 driven by an async httpx load generator in this pro
 
 from __future__ import annotations
 
-import contextlib
 import os
 import platform
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.exc import DBAPIError
 
 from api.bench import measures
 from api.bench.report import evaluate
@@ -27,6 +23,7 @@ from api.bench.servers import FLOORS, KEPT, running, server_environment
 from api.config import Settings
 from api.db import Database
 from api.migrations import ROOT, upgrade
+from api.scratch_database import scratch_postgres
 from api.tenancy import service as tenancy
 from api.tenancy.keys import Scope
 
@@ -68,33 +65,11 @@ def run_bench(config: BenchConfig, workdir: Path, say: Say) -> dict[str, Any]:
         url = f"sqlite:///{workdir / 'bench.db'}"
         results["databases"]["sqlite"] = bench_database("sqlite", url, config, workdir, say)
     if config.postgres_url:
-        with scratch_postgres(config.postgres_url) as url:
-            results["databases"]["postgresql"] = bench_database("postgresql", url, config,
-                                                                workdir, say)
+        with scratch_postgres(config.postgres_url, "kept_bench") as scratch:
+            results["databases"]["postgresql"] = bench_database(
+                "postgresql", scratch or config.postgres_url, config, workdir, say)
     results["machine"]["load_average_after"] = [round(value, 2) for value in os.getloadavg()]
     return results
-
-
-@contextlib.contextmanager
-def scratch_postgres(url: str) -> Iterator[str]:
-    """A new database beside the given one, dropped afterwards (or the given one itself, when
-    the role may not create databases)."""
-    server = make_url(url)
-    name = f"kept_bench_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except DBAPIError:
-        admin.dispose()
-        yield url
-        return
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def bench_database(name: str, url: str, config: BenchConfig, workdir: Path,

@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.exc import DBAPIError
 
 from api.config import Settings
 from api.db import Database
+from api.scratch_database import scratch_postgres
 from api.tenancy import service as tenancy
 from api.tenancy.keys import Scope
 from tests.reliability.kept_server import kept_migrate
@@ -35,24 +34,12 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         kept_migrate(url)
         yield url
         return
-    server = make_url(given)
-    name = f"kept_reliability_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except DBAPIError:
-        admin.dispose()
-        yield request.getfixturevalue("database_url")
-        return
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        kept_migrate(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(given, f"kept_reliability_{os.getpid()}") as scratch:
+        if scratch is None:
+            yield request.getfixturevalue("database_url")
+            return
+        kept_migrate(scratch)
+        yield scratch
 
 
 @dataclass(frozen=True)
