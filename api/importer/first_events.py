@@ -29,7 +29,7 @@ from api.webhooks.outbox import Outbox
 
 @dataclass(frozen=True)
 class FirstEvent:
-    promise: Promise
+    promise_id: str
     event: AnyEventIn
 
 
@@ -40,14 +40,13 @@ class FirstOutcome:
 
 
 def record_first_events(
-    session: Session, items: Sequence[FirstEvent], now: datetime
+    session: Session, tenant_id: str, items: Sequence[FirstEvent], now: datetime
 ) -> list[FirstOutcome]:
     """Record one event for each new promise in one transaction; see the module docstring."""
     outcomes: list[FirstOutcome] = [FirstOutcome(recorded=False)] * len(items)
     if not items:
         return outcomes
-    tenant_id = items[0].promise.tenant_id
-    ids = [item.promise.id for item in items]
+    ids = [item.promise_id for item in items]
     with writing(session):
         locked = {row.id: row for row in session.exec(
             select(Promise).where(col(Promise.tenant_id) == tenant_id, col(Promise.id).in_(ids))
@@ -57,7 +56,7 @@ def record_first_events(
                                                   col(PromiseEvent.promise_id).in_(ids))))
         outbox = Outbox(session, now)
         for index, item in enumerate(items):
-            promise = locked.get(item.promise.id)
+            promise = locked.get(item.promise_id)
             if promise is None or promise.id in busy or promise.calendar_id is not None:
                 continue
             outcomes[index] = _record(session, outbox, promise, item.event, now)

@@ -106,7 +106,7 @@ class DatabaseSink:
             first: list[tuple[int, FirstEvent]] = []
             general: list[tuple[int, events.Target, AnyEventIn]] = []
             for index, (row, item) in enumerate(zip(rows, created, strict=True)):
-                if item.promise is None:
+                if item.promise_id is None:
                     assert item.problem is not None
                     field, reason = _problem_reason(item.problem)
                     results.append(RowResult(Stored.REJECTED, field=field, reason=reason))
@@ -115,13 +115,14 @@ class DatabaseSink:
                 results.append(RowResult(stored))
                 for event in events_of(row):
                     if stored is Stored.CREATED:
-                        first.append((index, FirstEvent(item.promise, event)))
-                    elif not already_recorded(item.promise, row):
-                        general.append((index, events.Target(promise_id=item.promise.id), event))
-            outcomes = record_first_events(session, [item for _, item in first], now)
+                        first.append((index, FirstEvent(item.promise_id, event)))
+                    elif item.existing is None or not already_recorded(item.existing, row):
+                        general.append((index, events.Target(promise_id=item.promise_id), event))
+            outcomes = record_first_events(session, self.principal.tenant_id,
+                                            [item for _, item in first], now)
             for (owner, pending), done in zip(first, outcomes, strict=True):
                 if not done.recorded:
-                    general.append((owner, events.Target(promise_id=pending.promise.id),
+                    general.append((owner, events.Target(promise_id=pending.promise_id),
                                     pending.event))
                 elif done.refused:
                     results[owner] = _merge(results[owner], RowResult(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from api.domain.announcements import PromiseState, next_alert_at
 from api.domain.business_calendar import BusinessCalendar
@@ -79,37 +81,48 @@ def tracks_of(row: Promise) -> tuple[Track, Track]:
     return current, first
 
 
+def evaluation_columns(evaluation: Evaluation) -> dict[str, Any]:
+    """The promise columns scoring derives from the terms and the log."""
+    current, first = evaluation.current, evaluation.first
+    outcome, first_outcome = current.outcome, first.outcome
+    at_risk_at, breach_at = thresholds(current)
+    first_at_risk_at, first_breach_at = thresholds(first)
+    business_lateness, business_earliness = business_offsets(current)
+    return {
+        "due_at": current.terms.due_at,
+        "window_start": current.terms.window_start,
+        "at_risk_at": at_risk_at,
+        "breach_at": breach_at,
+        "paused_seconds": current.paused.total_seconds(),
+        "paused_since": current.paused_since,
+        "resolved_status": outcome.status.value if outcome else None,
+        "broken_reason": outcome.broken_reason if outcome and outcome.broken_reason else None,
+        "exceeded_reason": (
+            outcome.exceeded_reason if outcome and outcome.exceeded_reason else None
+        ),
+        "resolved_at": outcome.resolved_at if outcome else None,
+        "lateness_seconds": seconds(outcome.lateness) if outcome else None,
+        "earliness_seconds": seconds(outcome.earliness) if outcome else None,
+        "business_lateness_seconds": seconds(business_lateness),
+        "business_earliness_seconds": seconds(business_earliness),
+        "fulfilled_at": evaluation.fulfilled_at,
+        "extra": evaluation.extra,
+        "first_due_at": first.terms.due_at,
+        "first_window_start": first.terms.window_start,
+        "first_at_risk_at": first_at_risk_at,
+        "first_breach_at": first_breach_at,
+        "first_resolved_status": first_outcome.status.value if first_outcome else None,
+        "first_broken_reason": first_outcome.broken_reason if first_outcome else None,
+        "first_exceeded_reason": first_outcome.exceeded_reason if first_outcome else None,
+        "revision_count": evaluation.revision_count,
+        "proactive_revision_count": evaluation.proactive_revision_count,
+    }
+
+
 def apply_evaluation(row: Promise, evaluation: Evaluation) -> None:
     """Store what scoring derived from the terms and the log."""
-    current, first = evaluation.current, evaluation.first
-    row.due_at = current.terms.due_at
-    row.window_start = current.terms.window_start
-    row.at_risk_at, row.breach_at = thresholds(current)
-    row.paused_seconds = current.paused.total_seconds()
-    row.paused_since = current.paused_since
-    outcome = current.outcome
-    row.resolved_status = outcome.status.value if outcome else None
-    row.broken_reason = outcome.broken_reason if outcome and outcome.broken_reason else None
-    row.exceeded_reason = (
-        outcome.exceeded_reason if outcome and outcome.exceeded_reason else None
-    )
-    row.resolved_at = outcome.resolved_at if outcome else None
-    row.lateness_seconds = seconds(outcome.lateness) if outcome else None
-    row.earliness_seconds = seconds(outcome.earliness) if outcome else None
-    business_lateness, business_earliness = business_offsets(current)
-    row.business_lateness_seconds = seconds(business_lateness)
-    row.business_earliness_seconds = seconds(business_earliness)
-    row.fulfilled_at = evaluation.fulfilled_at
-    row.extra = evaluation.extra
-    row.first_due_at = first.terms.due_at
-    row.first_window_start = first.terms.window_start
-    row.first_at_risk_at, row.first_breach_at = thresholds(first)
-    first_outcome = first.outcome
-    row.first_resolved_status = first_outcome.status.value if first_outcome else None
-    row.first_broken_reason = first_outcome.broken_reason if first_outcome else None
-    row.first_exceeded_reason = first_outcome.exceeded_reason if first_outcome else None
-    row.revision_count = evaluation.revision_count
-    row.proactive_revision_count = evaluation.proactive_revision_count
+    for name, value in evaluation_columns(evaluation).items():
+        setattr(row, name, value)
     schedule_alert(row)
 
 
@@ -125,6 +138,17 @@ def announcement_state(row: Promise) -> PromiseState:
         at_risk_at=row.at_risk_at,
         breach_at=row.breach_at,
         alerted=_status(row.alerted_status),
+    )
+
+
+def new_announcement_state(columns: Mapping[str, Any]) -> PromiseState:
+    """`announcement_state` of a new promise given as the columns of its row."""
+    return PromiseState(
+        resolved_status=_status(columns["resolved_status"]),
+        revision_count=columns["revision_count"],
+        at_risk_at=columns["at_risk_at"],
+        breach_at=columns["breach_at"],
+        alerted=None,
     )
 
 

@@ -139,7 +139,7 @@ def create_batch(
         BatchResult(
             index=item.index,
             status=item.status,
-            id=item.promise.id if item.promise else None,
+            id=item.promise_id,
             problem=item_problem(item.problem, item.index, request.url.path)
             if item.problem else None,
         )

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -18,7 +19,7 @@ from api.models import Promise, PromiseLabel
 from api.problems import Conflict, NotFound, ProblemError, Unprocessable
 from api.promises.drafting import Draft, PolicyCache, draft_promise
 from api.promises.queries import PromiseFilters
-from api.promises.records import apply_evaluation
+from api.promises.records import evaluation_columns
 from api.promises.schemas import PromiseCreate, seconds
 from api.public.tokens import issue_promise_token
 from api.tenancy.auth import Principal
@@ -35,44 +36,45 @@ class Created:
     status_token: str | None = None
 
 
-def _new_rows(
+def _new_columns(
     principal: Principal, draft: Draft, now: datetime
-) -> tuple[Promise, list[PromiseLabel]]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The row of a new promise and the rows of its labels, as plain columns."""
     body, terms, policy = draft.body, draft.terms, draft.policy
     promise_id = new_id("prm")
-    row = Promise(
-        tenant_id=principal.tenant_id,
-        id=promise_id,
-        external_id=body.external_id or promise_id,
-        kind=draft.kind,
-        order_id=body.order_id,
-        customer_id=body.customer_id,
-        labels=dict(body.labels),
-        made_at=terms.made_at,
-        precision=terms.precision.value,
-        timezone=terms.timezone,
-        original_due_at=terms.due_at,
-        original_window_start=terms.window_start,
-        grace_seconds=terms.grace.total_seconds(),
-        exceed_margin_seconds=seconds(terms.exceed_margin),
-        early=terms.early.value,
-        at_risk_ratio=terms.at_risk_ratio,
-        at_risk_lead_seconds=seconds(terms.at_risk_lead),
-        exceed_ratio=terms.exceed_ratio,
-        calendar_id=draft.calendar_id,
-        policy_id=policy.id if policy else None,
-        policy_key=policy.key if policy else None,
-        policy_version=policy.version if policy else None,
-        overrides=list(draft.overrides) if policy else None,
-        created_at=now,
-        updated_at=now,
-    )
-    apply_evaluation(row, evaluate(terms, []))
+    columns: dict[str, Any] = {
+        "tenant_id": principal.tenant_id,
+        "id": promise_id,
+        "external_id": body.external_id or promise_id,
+        "kind": draft.kind,
+        "order_id": body.order_id,
+        "customer_id": body.customer_id,
+        "labels": dict(body.labels),
+        "made_at": terms.made_at,
+        "precision": terms.precision.value,
+        "timezone": terms.timezone,
+        "original_due_at": terms.due_at,
+        "original_window_start": terms.window_start,
+        "grace_seconds": terms.grace.total_seconds(),
+        "exceed_margin_seconds": seconds(terms.exceed_margin),
+        "early": terms.early.value,
+        "at_risk_ratio": terms.at_risk_ratio,
+        "at_risk_lead_seconds": seconds(terms.at_risk_lead),
+        "exceed_ratio": terms.exceed_ratio,
+        "calendar_id": draft.calendar_id,
+        "policy_id": policy.id if policy else None,
+        "policy_key": policy.key if policy else None,
+        "policy_version": policy.version if policy else None,
+        "overrides": list(draft.overrides) if policy else None,
+        "created_at": now,
+        "updated_at": now,
+        **evaluation_columns(evaluate(terms, [])),
+    }
     labels = [
-        PromiseLabel(tenant_id=row.tenant_id, promise_id=row.id, key=key, value=value)
+        {"tenant_id": principal.tenant_id, "promise_id": promise_id, "key": key, "value": value}
         for key, value in body.labels.items()
     ]
-    return row, labels
+    return columns, labels
 
 
 def conflicting_fields(existing: Promise, draft: Draft) -> list[str]:
@@ -136,12 +138,13 @@ def create_promise(
                 found = _find_external(session, principal.tenant_id, [body.external_id])
                 if body.external_id in found:
                     return _check_duplicate(found[body.external_id], draft)
-            row, labels = _new_rows(principal, draft, now)
+            columns, labels = _new_columns(principal, draft, now)
+            row = Promise(**columns)
             Outbox(session, now).announce(None, row)
             session.add(row)
             try:
                 session.flush()  # on PostgreSQL a concurrent insert of the same key fails here
-                session.add_all(labels)
+                session.add_all(PromiseLabel(**label) for label in labels)
                 token = issue_promise_token(session, principal.tenant_id, row.id, now)
                 session.commit()
             except IntegrityError:
@@ -182,7 +185,8 @@ def list_promises(
 class ItemResult:
     index: int
     status: int
-    promise: Promise | None = None
+    promise_id: str | None = None
+    existing: Promise | None = None  # the promise already stored, when status is 200
     problem: ProblemError | None = None
 
 
@@ -215,34 +219,48 @@ def create_batch(
     raise Conflict("The batch collided with concurrent creates; retry it.")
 
 
+def _duplicate_result(index: int, existing: Promise, draft: Draft, *, stored: bool) -> ItemResult:
+    try:
+        _check_duplicate(existing, draft)
+    except Conflict as error:
+        return ItemResult(index, 409, problem=error)
+    return ItemResult(index, 200, existing.id, existing if stored else None)
+
+
 def _store_batch(
     session: Session,
     principal: Principal,
     valid: list[tuple[int, Draft]],
     now: datetime,
 ) -> dict[int, ItemResult]:
+    """Insert the new promises with one `executemany` per table, from plain columns: building
+    an ORM object per promise would cost more than the inserts."""
     external_ids = [draft.body.external_id for _, draft in valid if draft.body.external_id]
     known = _find_external(session, principal.tenant_id, external_ids)
+    added: dict[str, dict[str, Any]] = {}  # external_id -> columns, for repeats in the batch
     results: dict[int, ItemResult] = {}
-    rows: list[Promise] = []
-    labels: list[PromiseLabel] = []
+    rows: list[dict[str, Any]] = []
+    labels: list[dict[str, Any]] = []
     outbox = Outbox(session, now)
     for index, draft in valid:
         external_id = draft.body.external_id
-        existing = known.get(external_id) if external_id else None
-        if existing is not None:
-            try:
-                results[index] = ItemResult(index, 200, _check_duplicate(existing, draft).promise)
-            except Conflict as error:
-                results[index] = ItemResult(index, 409, problem=error)
+        if external_id in known:
+            results[index] = _duplicate_result(index, known[external_id], draft, stored=True)
             continue
-        row, row_labels = _new_rows(principal, draft, now)
-        outbox.announce(None, row)
-        rows.append(row)
+        if external_id in added:
+            earlier = Promise(**added[external_id])
+            results[index] = _duplicate_result(index, earlier, draft, stored=False)
+            continue
+        columns, row_labels = _new_columns(principal, draft, now)
+        outbox.announce_new(columns)
+        rows.append(columns)
         labels.extend(row_labels)
-        known[row.external_id] = row
-        results[index] = ItemResult(index, 201, row)
-    session.add_all(rows)
-    session.flush()
-    session.add_all(labels)
+        added[columns["external_id"]] = columns
+        results[index] = ItemResult(index, 201, columns["id"])
+    # Core inserts on the session's connection: the ORM's bulk insert costs as much again.
+    connection = session.connection()
+    if rows:
+        connection.execute(insert(Promise.__table__), rows)  # type: ignore[attr-defined]
+    if labels:
+        connection.execute(insert(PromiseLabel.__table__), labels)  # type: ignore[attr-defined]
     return results

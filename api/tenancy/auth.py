@@ -58,7 +58,7 @@ def authenticate(request: Request, session: SessionDep) -> Principal:
 
 
 def require(scope: Scope) -> object:
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if not grants(principal.scopes, scope):
             raise Forbidden(f"This API key lacks the `{scope}` scope.")
         return principal

@@ -6,6 +6,7 @@ Nothing is written for a tenant without an enabled endpoint subscribed to the ev
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, select
 from api.domain.announcements import PromiseState, plan, subscribed
 from api.ids import new_id
 from api.models import Promise, WebhookDelivery, WebhookEndpoint, WebhookMessage
-from api.promises.records import announcement_state, to_public
+from api.promises.records import announcement_state, new_announcement_state, to_public
 from api.webhooks.states import DeliveryState
 from api.wire_types import format_timestamp
 
@@ -45,13 +46,26 @@ class Outbox:
         result = plan(before, announcement_state(row), self.now)
         row.alerted_status = result.alerted.value if result.alerted else None
         row.next_alert_at = result.next_alert_at
+        return self._send(result.events, row.tenant_id, row.id, lambda: row)
+
+    def announce_new(self, columns: dict[str, Any]) -> None:
+        """`announce(None, row)` for a new promise inserted as the plain `columns` of its row
+        (a batch, without building an ORM object per promise); sets the same two columns."""
+        result = plan(None, new_announcement_state(columns), self.now)
+        columns["alerted_status"] = result.alerted.value if result.alerted else None
+        columns["next_alert_at"] = result.next_alert_at
+        self._send(result.events, columns["tenant_id"], columns["id"],
+                   lambda: Promise(**columns))
+
+    def _send(self, events: Sequence[str], tenant_id: str, promise_id: str,
+              promise: Callable[[], Promise]) -> list[WebhookMessage]:
         messages: list[WebhookMessage] = []
         data: dict[str, Any] | None = None
-        for event in result.events:
-            if not any(subscribed(e.events, event) for e in self.endpoints(row.tenant_id)):
+        for event in events:
+            if not any(subscribed(e.events, event) for e in self.endpoints(tenant_id)):
                 continue
-            data = data or to_public(row, self.now).model_dump(mode="json")
-            message = self.enqueue(row.tenant_id, event, data, promise_id=row.id)
+            data = data or to_public(promise(), self.now).model_dump(mode="json")
+            message = self.enqueue(tenant_id, event, data, promise_id=promise_id)
             if message is not None:
                 messages.append(message)
         return messages
