@@ -154,31 +154,44 @@ def _native(spec: ScorecardSpec, scored: Any) -> Select[Any]:
         func.grouping_sets(tuple_(*keys), tuple_()))
 
 
-def _picks(source: Any, rank: Any, count: Any, dialect: Dialect) -> list[ColumnElement[Any]]:
-    """The percentiles of each measure, from the rows' positions `rank` among `count`."""
+def _position(fraction: float, count: Any, dialect: Dialect) -> tuple[Any, Any, Any]:
+    """Where percentile `fraction` lies among `count` ordered values: h = fraction·(n − 1),
+    and the 1-based positions of the values at ⌊h⌋ and ⌈h⌉."""
+    position = literal(fraction, Float) * (count - 1)
+    lower = func.floor(position) if dialect == "postgresql" else cast(position, Integer)
+    upper = lower + case((position > lower, 1), else_=0)
+    return position, lower, upper
+
+
+def _picks(source: Any, dialect: Dialect) -> list[ColumnElement[Any]]:
+    """The percentiles of each measure, from the rows' positions `rank` among `n`."""
     figures: list[ColumnElement[Any]] = []
     for code, measure in enumerate(MEASURES, start=1):
         ours = source.c.measure == code
         for name, fraction in PERCENTILES:
-            position = literal(fraction, Float) * (count - 1)
-            lower = func.floor(position) if dialect == "postgresql" else cast(position, Integer)
-            upper = lower + case((position > lower, 1), else_=0)
-            first = func.max(case((and_(ours, rank == lower + 1), source.c.value)))
-            second = func.max(case((and_(ours, rank == upper + 1), source.c.value)))
+            position, lower, upper = _position(fraction, source.c.n, dialect)
+            first = func.max(case((and_(ours, source.c.rank == lower + 1), source.c.value)))
+            second = func.max(case((and_(ours, source.c.rank == upper + 1), source.c.value)))
             step = func.max(case((ours, position - lower)))
             figures.append((first + (second - first) * step).label(f"{measure}_{name}"))
     return figures
 
 
-def _numbered(measured: Any, keys: list[str], name: str) -> Any:
-    """`measured` with each value's position (`rank`) among the `n` of its group and measure."""
+def _numbered(measured: Any, keys: list[str], name: str, dialect: Dialect) -> Any:
+    """The rows of `measured` that a percentile reads: each value's position (`rank`) among
+    the `n` of its group and measure, kept only at the positions `_picks` needs. Both window
+    functions share one window, so the database sorts once."""
     partition = [*(measured.c[key] for key in keys), measured.c.measure]
-    return select(
+    window = {"partition_by": partition, "order_by": measured.c.value.asc(),
+              "rows": (None, None)}
+    numbered = select(
         measured,
-        func.row_number().over(partition_by=partition, order_by=measured.c.value.asc())
-        .label("rank"),
-        func.count().over(partition_by=partition).label("n"),
-    ).subquery(name)
+        func.row_number().over(**window).label("rank"),
+        func.count().over(**window).label("n"),
+    ).subquery(f"{name}_all")
+    wanted = [bound + 1 for _, fraction in PERCENTILES
+              for bound in _position(fraction, numbered.c.n, dialect)[1:]]
+    return select(numbered).where(numbered.c.rank.in_(wanted)).subquery(name)
 
 
 def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
@@ -191,9 +204,8 @@ def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
              (scored.c.earliness.is_not(None), 2)).label("measure"),
         func.coalesce(scored.c.lateness, scored.c.earliness).label("value"),
     ).subquery("measured")
-    overall = _numbered(measured, [], "overall")
-    total_picks = select(*_picks(overall, overall.c.rank, overall.c.n, dialect)
-                         ).subquery("total_picks")
+    overall = _numbered(measured, [], "overall", dialect)
+    total_picks = select(*_picks(overall, dialect)).subquery("total_picks")
     per_group = select(*(scored.c[name] for name in names), *_status_counts(scored),
                        *(figure for measure in MEASURES for figure in (
                            func.sum(scored.c[measure]).label(f"{measure}_sum"),
@@ -219,9 +231,9 @@ def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
     ).select_from(counts.join(total_picks, literal(True)))
     if not names:
         return totals
-    grouped = _numbered(measured, names, "grouped")
+    grouped = _numbered(measured, names, "grouped", dialect)
     group_picks = select(*(grouped.c[name] for name in names),
-                         *_picks(grouped, grouped.c.rank, grouped.c.n, dialect)
+                         *_picks(grouped, dialect)
                          ).group_by(*(grouped.c[name] for name in names)).subquery("picks")
     same_group = and_(*(counts.c[name].is_not_distinct_from(group_picks.c[name])
                         for name in names))
