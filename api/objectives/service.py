@@ -126,12 +126,16 @@ def _alert(alert: Alert) -> AlertPublic:
 def objective_status(
     session: Session, principal: Principal, objective_id: str, now: datetime
 ) -> ObjectiveStatus:
-    objective = get_objective(session, principal, objective_id)
+    return evaluate_objective(session, get_objective(session, principal, objective_id), now)
+
+
+def evaluate_objective(session: Session, objective: Objective, now: datetime) -> ObjectiveStatus:
+    """Attainment, budget, burn rates and the alert of `objective` at `now`."""
     start, end = window_bounds(_window(objective), now)
     starts = {_WINDOW: start} | {_name(span): now - span for span in BURN_WINDOWS}
     chosen = ObjectiveFilter.model_validate(objective.filter)
     tallies = objective_tallies(
-        session, principal.tenant_id, PromiseFilters(kind=chosen.kind, labels=chosen.labels),
+        session, objective.tenant_id, PromiseFilters(kind=chosen.kind, labels=chosen.labels),
         chosen.policy, starts, now, FORWARD_HORIZON)
     window, target = tallies.windows[_WINDOW], objective.target
     budget = error_budget(window, target)

@@ -1,4 +1,4 @@
-"""The worker: two loops, time-driven transitions and webhook delivery.
+"""The worker: three loops: time-driven transitions, webhook delivery, and objective alerts.
 
 Time and waiting are injectable (`clock`, `sleep`), so tests move time forward instead of
 sleeping through retry delays. `stop()` (SIGTERM in `kept worker`) stops claiming work; the
@@ -19,6 +19,7 @@ import structlog
 from api.db import Database
 from api.domain.retry_schedule import Verdict
 from api.metrics import Metrics
+from api.objectives.alerts import check_objectives
 from api.webhooks.delivery import Sender
 from api.worker import deliveries, transitions
 from api.worker.sqlite_lock import WorkerLock, lock_path
@@ -44,6 +45,7 @@ class Worker:
         batch: int = 50,
         concurrency: int = 8,
         lease: timedelta = deliveries.LEASE,
+        objective_seconds: float = 60.0,
     ) -> None:
         self.database = database
         self.clock = clock
@@ -56,6 +58,7 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.batch = batch
         self.lease = lease
+        self.objective_seconds = objective_seconds
         self._pool = ThreadPoolExecutor(max_workers=concurrency,
                                         thread_name_prefix="kept-webhook")
         self._threads: list[threading.Thread] = []
@@ -72,6 +75,12 @@ class Worker:
             if done < self.batch:
                 break
         return total
+
+    def check_objectives(self) -> int:
+        """Announce every objective whose alert state changed; how many did."""
+        if self._stopping.is_set():
+            return 0
+        return check_objectives(self.database, self.clock())
 
     def deliver_due(self) -> int:
         """Claim a batch of due deliveries and send them; how many were claimed."""
@@ -104,7 +113,8 @@ class Worker:
 
     # The loops.
 
-    def _loop(self, name: str, step: Callable[[], int], full: int) -> None:
+    def _loop(self, name: str, step: Callable[[], int], full: int,
+              pause: float | None = None) -> None:
         while not self._stopping.is_set():
             try:
                 done = step()
@@ -112,7 +122,7 @@ class Worker:
                 log.exception("worker step failed", loop=name)
                 done = 0
             if done < full and not self._stopping.is_set():
-                self.sleep(self.poll_seconds)
+                self.sleep(self.poll_seconds if pause is None else pause)
 
     def _wait_for_lock(self) -> bool:
         """On SQLite, wait until no other worker runs; False if stopped meanwhile."""
@@ -139,6 +149,9 @@ class Worker:
                              args=("transitions", self.announce_transitions, 1 << 62)),
             threading.Thread(target=self._loop, name="kept-deliveries", daemon=True,
                              args=("deliveries", self.deliver_due, self.batch)),
+            threading.Thread(target=self._loop, name="kept-objectives", daemon=True,
+                             args=("objectives", self.check_objectives, 1 << 62,
+                                   self.objective_seconds)),
         ]
         for thread in loops:
             thread.start()
