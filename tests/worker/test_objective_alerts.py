@@ -30,17 +30,22 @@ def _stored_state(database: Database, tenant_id: str, objective_id: str) -> str:
         return objective.alert_state
 
 
+def _objective(writer: Api, kind: str, target: float, days: int) -> dict[str, Any]:
+    created = writer.post("/v1/objectives", json={
+        "name": f"{kind} {target:.0%}", "filter": {"kind": kind}, "target": target,
+        "window": {"type": "rolling", "days": days}})
+    assert created.status_code == 201, created.text
+    objective: dict[str, Any] = created.json()
+    return objective
+
+
 def test_a_page_and_its_recovery_are_each_announced_once(
     hooks_client: TestClient, tenant: Tenant, admin: Api, database: Database,
     make_worker: WorkerFactory, clock: FakeClock, receiver: Receiver,
 ) -> None:
     subscribe(admin, receiver.url, events=["objective.alert"], receiver=receiver)
     writer = Api(hooks_client, tenant.keys["rw"])
-    created = writer.post("/v1/objectives", json={
-        "name": "Deliveries 95%", "filter": {"kind": "delivery"}, "target": 0.95,
-        "window": {"type": "rolling", "days": 30}})
-    assert created.status_code == 201, created.text
-    objective: dict[str, Any] = created.json()
+    objective = _objective(writer, "delivery", 0.95, 30)
     # Three deliveries overdue by an hour, none kept: a burn rate of 20 over the last 2 h and
     # the last day, above the fast-burn threshold of 14.4.
     for index in range(3):
@@ -82,14 +87,11 @@ def test_an_endpoint_not_subscribed_gets_no_alert(
 ) -> None:
     subscribe(admin, receiver.url, events=["promise.broken"], receiver=receiver)
     writer = Api(hooks_client, tenant.keys["rw"])
-    created = writer.post("/v1/objectives", json={
-        "name": "Callbacks", "filter": {"kind": "callback"}, "target": 0.99,
-        "window": {"type": "rolling", "days": 7}})
-    assert created.status_code == 201, created.text
+    objective = _objective(writer, "callback", 0.99, 7)
     made = writer.post("/v1/promises", json={
         "kind": "callback", "made_at": iso(clock() - timedelta(hours=3)),
         "due_at": iso(clock() - timedelta(minutes=30))})
     assert made.status_code == 201, made.text
     make_worker().check_objectives()
-    assert _stored_state(database, tenant.id, created.json()["id"]) == "page"
+    assert _stored_state(database, tenant.id, objective["id"]) == "page"
     assert _alerts(database, tenant.id) == []
