@@ -139,20 +139,18 @@ def create_promise(
                 if body.external_id in found:
                     return _check_duplicate(found[body.external_id], draft)
             columns, labels = _new_columns(principal, draft, now)
-            row = Promise(**columns)
-            Outbox(session, now).announce(None, row)
-            session.add(row)
+            Outbox(session, now).announce_new(columns)
             try:
-                session.flush()  # on PostgreSQL a concurrent insert of the same key fails here
-                session.add_all(PromiseLabel(**label) for label in labels)
-                token = issue_promise_token(session, principal.tenant_id, row.id, now)
+                # On PostgreSQL a concurrent insert of the same key fails here.
+                _insert(session, [columns], labels)
+                token = issue_promise_token(session, principal.tenant_id, columns["id"], now)
                 session.commit()
             except IntegrityError:
                 # Another request created the same external_id meanwhile: answer as if it had
                 # come first.
                 session.rollback()
                 continue
-            return Created(row, created=True, status_token=token)
+            return Created(Promise(**columns), created=True, status_token=token)
     raise Conflict("The promise was created concurrently; retry the request.")
 
 
@@ -233,8 +231,7 @@ def _store_batch(
     valid: list[tuple[int, Draft]],
     now: datetime,
 ) -> dict[int, ItemResult]:
-    """Insert the new promises with one `executemany` per table, from plain columns: building
-    an ORM object per promise would cost more than the inserts."""
+    """Insert the new promises from plain columns (see `_insert`)."""
     external_ids = [draft.body.external_id for _, draft in valid if draft.body.external_id]
     known = _find_external(session, principal.tenant_id, external_ids)
     added: dict[str, dict[str, Any]] = {}  # external_id -> columns, for repeats in the batch
@@ -257,10 +254,15 @@ def _store_batch(
         labels.extend(row_labels)
         added[columns["external_id"]] = columns
         results[index] = ItemResult(index, 201, columns["id"])
-    # Core inserts on the session's connection: the ORM's bulk insert costs as much again.
-    connection = session.connection()
     if rows:
-        connection.execute(insert(Promise.__table__), rows)  # type: ignore[attr-defined]
+        _insert(session, rows, labels)
+    return results
+
+
+def _insert(session: Session, rows: list[dict[str, Any]], labels: list[dict[str, Any]]) -> None:
+    """Core inserts on the session's connection, one `executemany` per table: building ORM
+    objects and flushing them costs more than the inserts themselves."""
+    connection = session.connection()
+    connection.execute(insert(Promise.__table__), rows)  # type: ignore[attr-defined]
     if labels:
         connection.execute(insert(PromiseLabel.__table__), labels)  # type: ignore[attr-defined]
-    return results
