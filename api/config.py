@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(
         default=200.0, ge=0, description="Requests per second per API key; 0 turns limits off"
     )
+    key_cache_seconds: float = Field(
+        default=1.0, ge=0, le=60,
+        description="How long a valid API key's principal is kept in memory; a revoked key "
+                    "stops working within this time; 0 looks every request up",
+    )
     rate_limit_burst: int = Field(default=400, ge=1, description="Requests at once per key")
     public_rate_limit_per_minute: float = Field(
         default=60.0, ge=0,

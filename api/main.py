@@ -34,6 +34,7 @@ from api.public.mount import mount_public
 from api.rate_limits import RateLimit, RateLimiter
 from api.request_context import RequestContext
 from api.scorecards.router import router as scorecards_router
+from api.tenancy.principal_cache import PrincipalCache
 from api.webhooks.router import router as webhooks_router
 from api.worker.runner import start_embedded_worker
 
@@ -93,6 +94,7 @@ def create_app(
     app.state.database = database
     app.state.clock = clock
     app.state.metrics = metrics
+    app.state.principals = PrincipalCache(settings.key_cache_seconds)
     error_handlers.install(app)
     app.include_router(health.router)
     app.include_router(audit_router)

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 
 from api.dependencies import SessionDep
 from api.models import ApiKey, Tenant
 from api.problems import Forbidden, Unauthorized
 from api.tenancy.keys import KEY_PREFIX, Scope, grants, hash_key, hashes_match, parse_scopes
+from api.tenancy.principal_cache import PrincipalCache
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,10 @@ def bearer_key(request: Request) -> str:
 def find_principal(session: Session, key: str) -> Principal | None:
     if not key.startswith(KEY_PREFIX):
         return None
-    digest = hash_key(key)
+    return _principal_of(session, hash_key(key))
+
+
+def _principal_of(session: Session, digest: str) -> Principal | None:
     row = session.exec(
         select(ApiKey, Tenant)
         .join(Tenant, col(Tenant.id) == col(ApiKey.tenant_id))
@@ -49,10 +54,19 @@ def find_principal(session: Session, key: str) -> Principal | None:
     return Principal(tenant.id, tenant.timezone, record.id, parse_scopes(record.scopes))
 
 
-def authenticate(request: Request, session: SessionDep) -> Principal:
-    principal = find_principal(session, bearer_key(request))
+async def authenticate(request: Request, session: SessionDep) -> Principal:
+    """The caller's principal: from the principal cache when the key was used a moment ago
+    (no thread hop, no query), else looked up in the database (in the thread pool)."""
+    key = bearer_key(request)
+    cache: PrincipalCache = request.app.state.principals
+    digest = hash_key(key)
+    principal = cache.get(digest)
     if principal is None:
-        raise Unauthorized("The API key is not valid or has been revoked.")
+        if key.startswith(KEY_PREFIX):
+            principal = await run_in_threadpool(_principal_of, session, digest)
+        if principal is None:
+            raise Unauthorized("The API key is not valid or has been revoked.")
+        cache.put(digest, principal)
     request.state.principal = principal
     return principal
 
