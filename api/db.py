@@ -65,7 +65,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def create_db_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if settings.is_sqlite:
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # No limit on connections (beyond the 5 kept open): a request may hold one while it
+        # waits for the write lock, and the lock's holder must never wait for the pool.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               max_overflow=-1)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     timeout_ms = int(settings.database_timeout_seconds * 1000)

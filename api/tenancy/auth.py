@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 
-from api.dependencies import SessionDep
+from api.db import Database
+from api.dependencies import DatabaseDep
 from api.models import ApiKey, Tenant
 from api.problems import Forbidden, Unauthorized
 from api.tenancy.keys import KEY_PREFIX, Scope, grants, hash_key, hashes_match, parse_scopes
@@ -54,7 +55,14 @@ def _principal_of(session: Session, digest: str) -> Principal | None:
     return Principal(tenant.id, tenant.timezone, record.id, parse_scopes(record.scopes))
 
 
-async def authenticate(request: Request, session: SessionDep) -> Principal:
+def _look_up(database: Database, digest: str) -> Principal | None:
+    # A session of its own, closed at once: the request's session must not hold a pooled
+    # connection while it later waits for the write lock.
+    with database.session() as session:
+        return _principal_of(session, digest)
+
+
+async def authenticate(request: Request, database: DatabaseDep) -> Principal:
     """The caller's principal: from the principal cache when the key was used a moment ago
     (no thread hop, no query), else looked up in the database (in the thread pool)."""
     key = bearer_key(request)
@@ -63,7 +71,7 @@ async def authenticate(request: Request, session: SessionDep) -> Principal:
     principal = cache.get(digest)
     if principal is None:
         if key.startswith(KEY_PREFIX):
-            principal = await run_in_threadpool(_principal_of, session, digest)
+            principal = await run_in_threadpool(_look_up, database, digest)
         if principal is None:
             raise Unauthorized("The API key is not valid or has been revoked.")
         cache.put(digest, principal)
