@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from api.db import Database
 from api.models import IdempotencyRecord
+from api.tenancy import service as tenancy
+from api.tenancy.keys import Scope
 from tests.builders import iso, now, promise_body
 from tests.conftest import Api, Tenant
 
@@ -70,3 +72,26 @@ def test_a_key_still_in_flight_is_a_409(api: Api, tenant: Tenant, database: Data
         session.add(record)
         session.commit()
     assert api.post("/v1/promises", content=payload, headers=headers).status_code == 201
+
+
+def test_creates_with_fresh_and_remembered_keys_at_once_all_succeed(
+    api: Api, tenant: Tenant, database: Database,
+) -> None:
+    """Requests whose key must be looked up and requests whose key is remembered, all at
+    once: none may hold a pooled connection that the write lock's holder then waits for."""
+    stamp = datetime.now(UTC)
+    with database.session() as session:
+        fresh = [tenancy.create_key(session, tenant.name, frozenset({Scope.PROMISES_WRITE}),
+                                    stamp).key for _ in range(80)]
+    assert api.get("/v1/promises").status_code == 200  # remembered from here on
+    calls = [(key, promise_body()) for key in fresh] + [(None, promise_body())
+                                                          for _ in range(80)]
+
+    def create(call: tuple[str | None, dict[str, object]]) -> int:
+        key, body = call
+        headers = {"Authorization": f"Bearer {key}"} if key else None
+        return api.post("/v1/promises", json=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=160) as pool:
+        statuses = list(pool.map(create, calls))
+    assert statuses == [201] * 160
