@@ -236,6 +236,9 @@ def bench(
         help="Rows for the executemany floor")] = 50_000,
     scorecard_promises: Annotated[int, typer.Option(
         help="Promises for the scorecard timing (0: skip)")] = 100_000,
+    dashboard_promises: Annotated[int | None, typer.Option(
+        help="Promises for the dashboard page timings (default: --scorecard-promises; "
+             "0: skip)")] = None,
     sqlite: Annotated[bool, typer.Option(help="Measure on SQLite")] = True,
     olist: Annotated[bool, typer.Option(
         help="Also import the Olist orders (../shared/data/olist/) when present")] = True,
@@ -255,7 +258,8 @@ def bench(
     config = BenchConfig(batch_promises=batch_promises, requests=requests,
                          concurrency=concurrency, import_rows=import_rows,
                          executemany_rows=executemany_rows,
-                         scorecard_promises=scorecard_promises, postgres_url=postgres_url,
+                         scorecard_promises=scorecard_promises,
+                         dashboard_promises=dashboard_promises, postgres_url=postgres_url,
                          sqlite=sqlite, olist=olist)
     with tempfile.TemporaryDirectory(prefix="kept-bench-") as workdir:
         results = run_bench(config, Path(workdir), lambda line: console.print(f"· {line}"))
@@ -273,13 +277,25 @@ def demo(
     promises: Annotated[int, typer.Option(min=1, max=2_000_000, help="Promises to generate")]
     = 20_000,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Made over this many days")] = 90,
+    olist: Annotated[Path | None, typer.Option(
+        help="Load the Olist sample instead (its folder or olist_orders_dataset.csv), moved "
+             "forward to this week")] = None,
 ) -> None:
-    """Load a realistic generated data set and print a key and the dashboard's address."""
-    from api.dashboard.demo import load_demo
+    """Load a realistic data set and print a key and the dashboard's address."""
+    from api.dashboard.demo import load_demo, load_olist_demo
 
-    loaded = load_demo(database_url, promises, days, _now())
+    if olist is None:
+        loaded = load_demo(database_url, promises, days, _now())
+        console.print(f"Loaded {loaded.promises} promises into tenant {loaded.tenant}.")
+    else:
+        try:
+            loaded = load_olist_demo(database_url, olist, _now())
+        except FileNotFoundError as error:
+            raise _fail(str(error)) from None
+        console.print(f"Loaded {loaded.promises} Olist orders into tenant {loaded.tenant}, "
+                      f"their dates moved forward by {loaded.weeks_moved} weeks "
+                      f"({loaded.rejected} rows refused).")
     settings = Settings()
-    console.print(f"Loaded {loaded.promises} promises into tenant {loaded.tenant}.")
     console.print(f"Serve it:  KEPT_DATABASE_URL={database_url} kept serve")
     console.print(f"Then open: http://{settings.host}:{settings.port}/dashboard and sign in "
                   "with this API key (shown once):")

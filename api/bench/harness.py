@@ -40,6 +40,7 @@ class BenchConfig:
     import_rows: int = 20_000
     executemany_rows: int = 50_000
     scorecard_promises: int = 100_000
+    dashboard_promises: int | None = None  # None: as many as scorecard_promises
     postgres_url: str | None = None
     sqlite: bool = True
     olist: bool = True
@@ -133,6 +134,7 @@ def bench_database(name: str, url: str, config: BenchConfig, workdir: Path,
         if config.scorecard_promises:
             say(f"{name}: scorecard on {config.scorecard_promises:,} promises")
             _scorecard(url, config.scorecard_promises, floors, kept)
+        _dashboard(name, url, config, workdir, kept, say)
     finally:
         database.dispose()
     return evaluate(name, floors, kept, config.import_rows)
@@ -166,3 +168,18 @@ def _scorecard(url: str, promises: int, floors: dict[str, float],
     for name, value in figures.items():
         target, renamed = names.get(name, (kept, f"scorecard_{name}"))
         target[renamed] = value
+
+
+def _dashboard(name: str, url: str, config: BenchConfig, workdir: Path,
+               kept: dict[str, float], say: Say) -> None:
+    """Every dashboard page's median and p95 (`api.bench.dashboard`), and the slowest p95."""
+    from api.bench.dashboard import run_dashboard_bench, slowest_p95_ms
+
+    promises = (config.scorecard_promises if config.dashboard_promises is None
+                else config.dashboard_promises)
+    if not promises:
+        return
+    say(f"{name}: dashboard pages on {promises:,} promises")
+    figures = run_dashboard_bench(url, workdir, promises)
+    kept.update({f"dashboard_{name}": value for name, value in figures.items()})
+    kept["dashboard_slowest_p95_ms"] = slowest_p95_ms(figures)

@@ -64,6 +64,9 @@ def targets(name: str, kept: dict[str, float], shares: dict[str, float],
     found[f"import peak RSS < 300 MB ({import_rows:,} rows"
           + ("" if import_rows >= IMPORT_TARGET_ROWS else "; the target is for 1,000,000")
           + ")"] = {"met": check(rss, (rss or 1e9) < 300), "value": rss}
+    slowest = kept.get("dashboard_slowest_p95_ms")
+    if slowest is not None:
+        found["every dashboard page ≤ 1 s (p95)"] = {"met": slowest <= 1000, "value": slowest}
     return found
 
 
@@ -101,6 +104,10 @@ _ROWS = [
     ("scorecard (history by carrier, month), ms", "scorecard_ms", "scorecard_sql_ms",
      "scorecard_vs_sql", ""),
     ("scorecard (30 days by kind, day), ms", "scorecard_last_30_days_ms", None, None, ""),
+    ("dashboard overview (90 days) p95, ms", "dashboard_overview_90d_p95_ms", None, None, ""),
+    ("dashboard breakdown p95, ms", "dashboard_breakdown_p95_ms", None, None, ""),
+    ("dashboard at risk p95, ms", "dashboard_at_risk_p95_ms", None, None, ""),
+    ("dashboard, slowest page p95, ms", "dashboard_slowest_p95_ms", None, None, ""),
 ]
 
 

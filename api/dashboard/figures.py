@@ -1,5 +1,6 @@
-"""What each page shows, read through the services (scorecards, objectives, promises, events,
-webhooks): no scoring or aggregation is done here."""
+"""What the overview and the breakdown show: counts and rates of the promises decided in a period
+(`tallies`, the scorecard's rules in SQL) and the objectives' statuses (the objectives
+service). No scoring is done here."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from api.dashboard import tallies
 from api.dashboard.charts import DayOutcome
-from api.domain.scorecard_rules import Bucket, GroupKey, TimeField
+from api.domain.scorecard_rules import GroupKey
 from api.objectives import service as objectives
 from api.objectives.schemas import ObjectiveStatus
-from api.promises.queries import PromiseFilters
-from api.scorecards import service as scorecards
-from api.scorecards.schemas import Figures, ScorecardGroup
+from api.scorecards.schemas import Figures
 from api.tenancy.auth import Principal
 
 PERIODS = (7, 30, 90)
@@ -46,25 +46,16 @@ class Overview:
     objectives: list[ObjectiveStatus]
 
 
-def _decided_in(period: Period, principal: Principal, bucket: Bucket | None = None,
-                group_by: tuple[GroupKey, ...] = (),
-                filters: PromiseFilters | None = None) -> scorecards.ScorecardQuery:
-    return scorecards.ScorecardQuery(
-        filters=filters or PromiseFilters(), time_field=TimeField.RESOLVED, start=period.start,
-        end=period.end, group_by=group_by, bucket=bucket, timezone=principal.timezone)
-
-
 def overview(session: Session, principal: Principal, period: Period, now: datetime) -> Overview:
-    current = scorecards.scorecard(session, principal, _decided_in(period, principal), now)
-    previous = scorecards.scorecard(
-        session, principal, _decided_in(period.previous, principal), now)
-    daily = scorecards.scorecard(
-        session, principal, _decided_in(period, principal, Bucket.DAY), now)
-    days = [DayOutcome(str(group.key.get("bucket")), group.exceeded, group.met, group.broken,
+    daily = tallies.decided_per_day(session, principal.tenant_id, principal.timezone, now,
+                                    period.start, period.end)
+    previous = tallies.decided_in(session, principal.tenant_id, now, period.previous.start,
+                                  period.previous.end)
+    days = [DayOutcome(str(group.value), group.exceeded, group.met, group.broken,
                        group.keep_rate) for group in daily.groups]
     rows, _ = objectives.list_objectives(session, principal, MAX_OBJECTIVES, None)
     statuses = [objectives.objective_status(session, principal, row.id, now) for row in rows]
-    return Overview(period, current.totals, previous.totals, days, statuses)
+    return Overview(period, daily.totals, previous.totals, days, statuses)
 
 
 def change(current: float | None, previous: float | None) -> float | None:
@@ -75,7 +66,5 @@ def change(current: float | None, previous: float | None) -> float | None:
 
 
 def breakdown(session: Session, principal: Principal, period: Period, key: GroupKey,
-              now: datetime) -> tuple[list[ScorecardGroup], Figures]:
-    result = scorecards.scorecard(
-        session, principal, _decided_in(period, principal, group_by=(key,)), now)
-    return result.groups, result.totals
+              now: datetime) -> tallies.Tallies:
+    return tallies.decided_in(session, principal.tenant_id, now, period.start, period.end, key)

@@ -1,8 +1,9 @@
 """The promise lists and one promise's story, read through the promise, event and webhook
-services."""
+services; the breakdown's order and links."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import QueryParams
 
 from api.dashboard.charts import TimelineMark
+from api.dashboard.tallies import Counted
 from api.domain.outcomes import Status
 from api.domain.scorecard_rules import GroupKey
 from api.events import service as events
@@ -21,26 +23,22 @@ from api.promises import service as promises
 from api.promises.queries import PromiseFilters
 from api.promises.records import to_public
 from api.promises.schemas import PromisePublic
-from api.scorecards.schemas import ScorecardGroup
 from api.tenancy.auth import Principal
 from api.webhooks import service as webhooks
 from api.webhooks.service import DeliveryView
 
 PAGE_SIZE = 50
-AT_RISK_SCAN = 1000  # open promises read for the at-risk page, then ordered by time remaining
 MAX_ENDPOINTS = 20
 STATUS_CHOICES = tuple(status.value for status in Status)
-SORTS = {"decided": lambda g: -(g.exceeded + g.met + g.broken),
-         "keep_rate": lambda g: (g.keep_rate is None, g.keep_rate or 0.0),
-         "break_rate": lambda g: (g.break_rate is None, -(g.break_rate or 0.0))}
+BREAKDOWN_ROWS = 200  # groups shown, in the chosen order
+SORTS: dict[str, Callable[[Counted], Any]] = {
+    "decided": lambda g: -g.decided,
+    "keep_rate": lambda g: (g.keep_rate is None, g.keep_rate or 0.0),
+    "break_rate": lambda g: (g.break_rate is None, -(g.break_rate or 0.0))}
 
 
-def group_value(group: ScorecardGroup, name: str) -> str | None:
-    return group.key.get(name)
-
-
-def sorted_groups(groups: list[ScorecardGroup], name: str, sort: str) -> list[ScorecardGroup]:
-    """By key (the scorecard's order), by decided count, or by keep or break rate."""
+def sorted_groups(groups: list[Counted], sort: str) -> list[Counted]:
+    """By key (the order given), by decided count, or by keep or break rate."""
     order = SORTS.get(sort)
     return sorted(groups, key=order) if order else list(groups)
 
@@ -52,19 +50,6 @@ def group_link(key: GroupKey, value: str | None) -> str | None:
     if key.label is not None:
         return "/dashboard/promises?" + urlencode({"label": f"{key.label}={value}"})
     return "/dashboard/promises?" + urlencode({key.name: value})
-
-
-def open_by_time_remaining(
-    session: Session, principal: Principal, now: datetime
-) -> tuple[list[PromisePublic], bool]:
-    """Open promises (pending and at risk), soonest deadline first; True when there were more
-    than were read."""
-    rows, more = promises.list_promises(
-        session, principal, PromiseFilters(statuses=(Status.AT_RISK, Status.PENDING)), now,
-        AT_RISK_SCAN, None)
-    shown = [to_public(row, now) for row in rows]
-    shown.sort(key=lambda p: (p.time_remaining_seconds is None, p.time_remaining_seconds or 0))
-    return shown, more is not None
 
 
 def _local_day(text: str, zone: str) -> datetime | None:

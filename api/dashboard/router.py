@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.dashboard import figures, listing
+from api.dashboard import figures, listing, open_promises
 from api.dashboard.access import session_secret, signed_in
 from api.dashboard.charts import daily_outcomes_svg, rate_bar_svg, timeline_svg
 from api.dashboard.csrf import FIELD, SIGN_IN_COOKIE, csrf_ok, csrf_token
@@ -140,12 +140,12 @@ def breakdown_page(request: Request, session: SessionDep, now: NowDep,
     except ValueError:
         key, by = parse_group_by("kind")[0], "kind"
     period = figures.period_ending(now, _days(days))
-    groups, totals = figures.breakdown(session, viewer[0], period, key, now)
-    rows = listing.sorted_groups(groups, key.name, sort)
+    found = figures.breakdown(session, viewer[0], period, key, now)
+    rows = listing.sorted_groups(found.groups, sort)[:listing.BREAKDOWN_ROWS]
     return page("breakdown.html", **_common(request, viewer, "breakdown"), by=by, sort=sort,
-                period=period, periods=figures.PERIODS, totals=totals, key_name=key.name,
-                rows=[(group, listing.group_value(group, key.name),
-                       listing.group_link(key, listing.group_value(group, key.name)),
+                period=period, periods=figures.PERIODS, totals=found.totals, key_name=key.name,
+                group_count=len(found.groups),
+                rows=[(group, listing.group_link(key, group.value),
                        rate_bar_svg(group.keep_rate, "keep rate")) for group in rows])
 
 
@@ -154,9 +154,8 @@ def at_risk_page(request: Request, session: SessionDep, now: NowDep) -> Response
     viewer = _viewer(request, session, now)
     if viewer is None:
         return redirect(SIGN_IN)
-    shown, more = listing.open_by_time_remaining(session, viewer[0], now)
-    return page("at_risk.html", **_common(request, viewer, "at-risk"), promises=shown,
-                more=more, now=now)
+    found = open_promises.open_by_time_remaining(session, viewer[0], now)
+    return page("at_risk.html", **_common(request, viewer, "at-risk"), found=found, now=now)
 
 
 @router.get("/promises", summary="The promises, filtered")

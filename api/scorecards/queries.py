@@ -122,7 +122,9 @@ def _count_if(condition: ColumnElement[bool], amount: Any = 1) -> ColumnElement[
     return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
 
 
-def _status_counts(source: Any) -> list[ColumnElement[Any]]:
+def status_counts(source: Any) -> list[ColumnElement[Any]]:
+    """Every count of a scorecard (`COUNT_NAMES`), over rows with `status`, `first_status`,
+    `revisions` and `proactive`."""
     status, first = source.c.status, source.c.first_status
     figures: list[ColumnElement[Any]] = [func.count().label("total")]
     figures += [_count_if(status == s.value).label(s.value) for s in COUNTED]
@@ -140,7 +142,7 @@ COUNT_NAMES = ("total", *(s.value for s in COUNTED), "first_exceeded", "first_me
 
 def _native(spec: ScorecardSpec, scored: Any) -> Select[Any]:
     keys = [scored.c[name] for name in _key_names(spec)]
-    figures = _status_counts(scored)
+    figures = status_counts(scored)
     for measure in MEASURES:
         figures += [func.avg(scored.c[measure]).label(f"{measure}_mean"),
                     func.max(scored.c[measure]).label(f"{measure}_max")]
@@ -206,7 +208,7 @@ def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
     ).subquery("measured")
     overall = _numbered(measured, [], "overall", dialect)
     total_picks = select(*_picks(overall, dialect)).subquery("total_picks")
-    per_group = select(*(scored.c[name] for name in names), *_status_counts(scored),
+    per_group = select(*(scored.c[name] for name in names), *status_counts(scored),
                        *(figure for measure in MEASURES for figure in (
                            func.sum(scored.c[measure]).label(f"{measure}_sum"),
                            func.count(scored.c[measure]).label(f"{measure}_count"),

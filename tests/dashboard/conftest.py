@@ -1,6 +1,7 @@
 """Fixtures of the dashboard: an app with a fixed session secret, a signed-in browser-like
-client, and a tenant seeded with a small varied data set. The live server and headless
-Chromium come from the public status's fixtures."""
+client, and a tenant seeded with a small varied data set. Headless Chromium is set up as the
+public status's fixtures set it up; the browser tests start their own live servers
+(live_server.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from tests.public.conftest import (  # the public status's fixtures and browser 
     CHROMIUM,
     CHROMIUM_FLAGS,
     _browser_missing,
-    live_server,  # noqa: F401  (a fixture, re-exported)
 )
 
 SECRET = "test-dashboard-secret"

@@ -4,11 +4,12 @@ against the API's scorecard."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
 from api.dashboard.session import COOKIE_NAME
+from tests.builders import iso, now, promise_body
 from tests.conftest import Api, Tenant, TenantFactory
 from tests.dashboard.conftest import csrf_of, sign_in
 
@@ -173,3 +174,70 @@ def test_static_files_are_served_and_others_are_not(visitor: TestClient) -> None
     assert visitor.get("/dashboard/static/dashboard.css").status_code == 200
     assert visitor.get("/dashboard/static/refresh.js").status_code == 200
     assert visitor.get("/dashboard/static/..%2Fsession.py").status_code == 404
+
+
+def test_at_risk_orders_every_open_promise_in_sql_and_shows_the_first_hundred(
+    visitor: TestClient, tenant: Tenant, api: Api
+) -> None:
+    moment = now()
+    # Created in order of decreasing due time, so the ids' order is the opposite of the page's.
+    items = [promise_body(at=moment, due_in=timedelta(hours=240 - index))
+             for index in range(120)]
+    created = api.post("/v1/promises/batch", json={"items": items})
+    assert created.status_code == 207
+    assert {result["status"] for result in created.json()["results"]} == {201}
+    # Due sooner than any of them, but paused six days ago: its clock stands there, so it has
+    # 6 days 1.5 hours left, more than a few dozen of the others.
+    paused = api.post("/v1/promises", json=promise_body(
+        at=moment, made_ago=timedelta(days=20), due_in=timedelta(minutes=90))).json()
+    stopped = api.post(f"/v1/promises/{paused['id']}/events", json={
+        "type": "paused", "occurred_at": iso(moment - timedelta(days=6))})
+    assert stopped.status_code == 201, stopped.text
+    overdue = api.post("/v1/promises", json=promise_body(
+        at=moment, made_ago=timedelta(days=3), due_in=timedelta(hours=-1)))
+    assert overdue.status_code == 201
+
+    sign_in(visitor, tenant.keys["read"])
+    page = visitor.get("/dashboard/at-risk")
+    assert page.status_code == 200
+    card = api.get("/v1/scorecard").json()["totals"]
+    assert card["pending"] + card["at_risk"] == 121
+    assert f'data-open="121" data-at-risk="{card["at_risk"]}" data-shown="100"' in page.text
+    assert "Showing the 100 with the least time remaining of 121 open promises" in page.text
+    seconds = [float(value) for value in re.findall(r'data-seconds="([^"]+)"', page.text)]
+    assert len(seconds) == 100
+    assert seconds == sorted(seconds)
+    every = []
+    cursor = None
+    while True:
+        listed = api.get("/v1/promises", params={
+            "status": "pending", "limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+        every += listed["data"]
+        cursor = listed["next_cursor"]
+        if cursor is None:
+            break
+    every += api.get("/v1/promises", params={"status": "at_risk", "limit": 100}).json()["data"]
+    assert len(every) == 121
+    expected = sorted(every, key=lambda p: (p["time_remaining_seconds"], p["id"]))[:100]
+    shown = re.findall(r'href="/dashboard/promises/(prm_[0-9A-Z]+)"', page.text)
+    assert shown == [p["id"] for p in expected]
+    assert shown.index(paused["id"]) > 20
+
+
+def test_the_breakdown_shows_the_first_groups_and_counts_them_all(
+    visitor: TestClient, tenant: Tenant, api: Api
+) -> None:
+    # 205 customers, each with one promise that broke yesterday (overdue).
+    moment = now()
+    items = [promise_body(at=moment, made_ago=timedelta(days=3), due_in=timedelta(days=-1),
+                          customer_id=f"customer-{index:03}") for index in range(205)]
+    created = api.post("/v1/promises/batch", json={"items": items})
+    assert {result["status"] for result in created.json()["results"]} == {201}
+    sign_in(visitor, tenant.keys["read"])
+    page = visitor.get("/dashboard/breakdown", params={"by": "customer_id", "sort": "key"})
+    assert page.status_code == 200
+    assert 'data-groups="205"' in page.text
+    assert "the first 200 of 205 groups in this order" in page.text
+    shown = re.findall(r'<tr data-group="(customer-\d+)">', page.text)
+    assert shown == [f"customer-{index:03}" for index in range(200)]
+    assert re.search(r'<tfoot><tr><th scope="row">All</th><td>205</td>', page.text)

@@ -1,5 +1,5 @@
 // Live refresh of the "At risk now" page: re-reads the page every N seconds and swaps the
-// table in place. Without JavaScript the page still works; it just does not update itself.
+// counts and the table in place. Without JavaScript the page still works; it just does not update itself.
 (function () {
   "use strict";
   var note = document.querySelector("[data-refresh-seconds]");
@@ -10,8 +10,8 @@
     return fetch(window.location.href, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("at-risk");
-        var table = document.getElementById("at-risk");
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("at-risk-live");
+        var table = document.getElementById("at-risk-live");
         if (fresh && table) { table.replaceWith(fresh); }
         if (state) { state.textContent = "Updated " + new Date().toLocaleTimeString() + "; updates every " + seconds + " s."; }
       })
