@@ -34,6 +34,7 @@ from sqlalchemy import text
 
 from api.bench.load import percentile
 from api.bench.promise_generator import generate_promises
+from api.bench.scorecard import settle
 from api.bench.servers import KEPT, Server, running, server_environment
 from api.config import Settings
 from api.db import Database
@@ -76,16 +77,6 @@ class Shop:
     promise_id: str
 
 
-def _settle(database: Database) -> None:
-    """Steady state after the bulk insert: planner statistics, and on SQLite the write-ahead
-    log folded back into the database file."""
-    with database.engine.begin() as connection:
-        connection.execute(text("ANALYZE"))
-    if database.settings.is_sqlite:
-        with database.engine.connect() as connection:
-            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-
-
 def fill(database: Database, promises: int, days: int, now: datetime) -> Shop:
     """A new tenant with `promises` generated promises, a read key and a delivery objective."""
     name = f"dash-{secrets.token_hex(4)}"
@@ -103,7 +94,7 @@ def fill(database: Database, promises: int, days: int, now: datetime) -> Shop:
         middle = connection.execute(
             text("SELECT id FROM promise WHERE tenant_id = :tenant AND external_id = :name"),
             {"tenant": tenant.id, "name": f"bench-{promises // 2}"}).scalar_one()
-    _settle(database)
+    settle(database)
     return Shop(tenant.id, issued.key, str(middle))
 
 

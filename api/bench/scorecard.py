@@ -48,7 +48,7 @@ def _median_ms(run: Callable[[], Any], repeat: int) -> float:
     return round(statistics.median(times), 1)
 
 
-def _settle(database: Database) -> None:
+def settle(database: Database) -> None:
     """Steady state after the bulk insert: planner statistics, and on SQLite the write-ahead
     log folded back into the database file."""
     with database.engine.begin() as connection:
@@ -82,7 +82,7 @@ def run_scorecard_bench(
             generated = generate_promises(connection, tenant.id, promises, now)
         figures["generate_seconds"] = round(time.perf_counter() - began, 1)
         figures["labels"] = float(generated.labels)
-        _settle(database)
+        settle(database)
         recent = ScorecardQuery(filters=PromiseFilters(), start=now - timedelta(days=30),
                                 end=now, group_by=(GroupKey("kind"),), bucket=Bucket.DAY,
                                 timezone=TIMEZONE)

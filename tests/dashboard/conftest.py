@@ -1,7 +1,7 @@
 """Fixtures of the dashboard: an app with a fixed session secret, a signed-in browser-like
 client, and a tenant seeded with a small varied data set. Headless Chromium is set up as the
 public status's fixtures set it up; the browser tests start their own live servers
-(live_server.py)."""
+(tests/live_server.py)."""
 
 from __future__ import annotations
 

@@ -34,9 +34,9 @@ from api.tenancy import service as tenancy
 from api.tenancy.keys import Scope
 from tests.builders import now
 from tests.conftest import ALL_SCOPES
-from tests.dashboard.live_server import serving
 from tests.dashboard.olist import load_olist, olist_directory, orders_file, rows_to_load
 from tests.dashboard.seed import seed
+from tests.live_server import serving
 from tests.public.conftest import unlimited
 
 WAIT = 20

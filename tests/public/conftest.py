@@ -5,14 +5,10 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -20,6 +16,7 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 
 from api.config import Settings
 from api.main import create_app
+from tests.live_server import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -42,25 +39,8 @@ def public_client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def live_server(settings: Settings) -> Iterator[str]:
     """A real Kept server (uvicorn, in a thread) on the test database; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(unlimited(settings)), log_level="warning",
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    for _ in range(1000):  # at most ~10 s for start-up; normally a few milliseconds
-        if server.started or not thread.is_alive():
-            break
-        time.sleep(0.01)
-    if not server.started:
-        raise RuntimeError("the Kept test server did not start")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(create_app(unlimited(settings))) as base:
+        yield base
 
 
 def _browser_missing() -> str | None:

@@ -1,5 +1,4 @@
-"""A real Kept server (uvicorn in a thread, on 127.0.0.1) for any app: the browser tests serve
-the Olist sample with a clock of its own, which the shared `live_server` cannot."""
+"""A real Kept server (uvicorn in a thread, on 127.0.0.1) for any app, for the browser tests."""
 
 from __future__ import annotations
 
