@@ -16,12 +16,8 @@ freed memory that malloc kept, for two reasons.
   large blocks are carved from the arenas instead of being mapped and unmapped.
 - Holes freed inside an arena go back to the system only through `malloc_trim`.
 
-And a burst of slow requests (scorecards queued behind a busy machine) grows anyio's thread
-pool, and each new thread may get an arena of its own that keeps memory after the burst.
-
-So the thresholds are fixed at glibc's starting values, all threads share `MALLOC_ARENAS`
-arenas, and every `TRIM_EVERY_SECONDS` the free pages of every arena are handed back
-(`malloc_trim(0)`, under a millisecond).
+So the thresholds are fixed at glibc's starting values, and every `TRIM_EVERY_SECONDS` the free
+pages of every arena are handed back (`malloc_trim(0)`, under a millisecond).
 """
 
 from __future__ import annotations
@@ -45,14 +41,10 @@ from api.main import create_app
 # glibc's mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
-_M_ARENA_MAX = -8
-# Python's GIL already serialises most allocations: two arenas hardly add contention.
-MALLOC_ARENAS = 2
 # glibc's own starting values, kept for the life of the process.
 MALLOC_THRESHOLD_BYTES = 128 * 1024
 TRIM_EVERY_SECONDS = 5.0
-_OPERATOR_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_ARENA_MAX",
-                      "GLIBC_TUNABLES")
+_OPERATOR_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES")
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -68,19 +60,16 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 def pin_malloc_thresholds() -> bool:
-    """Fix glibc's mmap and trim thresholds at 128 KiB for the life of the process, and its
-    arenas at `MALLOC_ARENAS`; True when set. Left alone when the operator tunes malloc
-    through the environment."""
+    """Fix glibc's mmap and trim thresholds at 128 KiB for the life of the process; True when
+    set. Left alone when the operator tunes malloc through the environment."""
     libc = _glibc()
     if libc is None or any(name in os.environ for name in _OPERATOR_SETTINGS):
         return False
     libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     libc.mallopt.restype = ctypes.c_int
-    # Both thresholds: setting either stops the adjustment, but keeps the value the other
-    # has reached.
+    # Both: setting either stops the adjustment, but keeps the value the other has reached.
     return bool(libc.mallopt(_M_MMAP_THRESHOLD, MALLOC_THRESHOLD_BYTES)
-                and libc.mallopt(_M_TRIM_THRESHOLD, MALLOC_THRESHOLD_BYTES)
-                and libc.mallopt(_M_ARENA_MAX, MALLOC_ARENAS))
+                and libc.mallopt(_M_TRIM_THRESHOLD, MALLOC_THRESHOLD_BYTES))
 
 
 def free_memory_returner() -> Callable[[], object] | None:
