@@ -5,15 +5,12 @@ public status's fixtures set it up; the browser tests start their own live serve
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 
 from api.config import Settings
@@ -21,12 +18,7 @@ from api.main import create_app
 from tests.builders import now
 from tests.conftest import Api, Tenant, TenantFactory
 from tests.dashboard.seed import seed
-from tests.public.conftest import (  # the public status's fixtures and browser set-up
-    CHROMEDRIVER,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    _browser_missing,
-)
+from tests.public.conftest import headless_chromium  # the public status's browser set-up
 
 SECRET = "test-dashboard-secret"
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -70,21 +62,5 @@ def seeded(make_tenant: TenantFactory, app_client: TestClient) -> Tenant:
 def dashboard_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     """Headless Chromium as the public status's tests set it up, wider, keeping the console
     log so tests can assert there were no errors."""
-    problem = _browser_missing()
-    if problem:
-        if os.environ.get("KEPT_REQUIRE_BROWSER"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        if not flag.startswith("--window-size"):
-            options.add_argument(flag)
-    options.add_argument("--window-size=1200,1000")
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-dashboard')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    yield from headless_chromium(tmp_path_factory.mktemp("chromium-dashboard"),
+                                 window_size="1200,1000", console_log=True)

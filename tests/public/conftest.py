@@ -22,7 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--window-size=760,560")
+                  "--disable-sync", "--no-first-run")
 
 
 def unlimited(settings: Settings) -> Settings:
@@ -51,9 +51,10 @@ def _browser_missing() -> str | None:
             "chromium-driver")
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    """Headless Chromium driven by Selenium, with a fresh profile."""
+def headless_chromium(profile: Path, window_size: str = "760,560",
+                      console_log: bool = False) -> Iterator[WebDriver]:
+    """Headless Chromium driven by Selenium with a fresh profile in `profile` (skipped, or a
+    failure under KEPT_REQUIRE_BROWSER, when chromium is missing); quit afterwards."""
     problem = _browser_missing()
     if problem:
         if os.environ.get("KEPT_REQUIRE_BROWSER"):
@@ -63,9 +64,18 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     options.binary_location = str(CHROMIUM)
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_argument(f"--window-size={window_size}")
+    options.add_argument(f"--user-data-dir={profile}")
+    if console_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Chromium driven by Selenium, with a fresh profile."""
+    yield from headless_chromium(tmp_path_factory.mktemp("chromium-profile"))
