@@ -1,5 +1,6 @@
-"""The benchmark's yardstick: the figures of the full-history scorecard by carrier and month
-(UTC), written directly in each database's SQL, as one would without Kept's query builder."""
+"""The benchmark's yardsticks, written directly in each database's SQL as one would without
+Kept's query builder: the figures of the full-history scorecard by carrier and month (UTC), and
+the least a 30-day scorecard by kind and day must do (read the rows, count them by group)."""
 
 from __future__ import annotations
 
@@ -105,8 +106,40 @@ def hand_written_scorecard(
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))   # as the scorecard does
         rows = session.execute(text(POSTGRESQL), {"now": now, "tenant_id": tenant_id})
     else:
-        stored_now = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ",
-                                                                         timespec="microseconds")
-        rows = session.execute(text(SQLITE), {"now": stored_now, "tenant_id": tenant_id,
+        rows = session.execute(text(SQLITE), {"now": _stored(now), "tenant_id": tenant_id,
                                               "now_epoch": now.timestamp()})
     return [dict(row) for row in rows.mappings()]
+
+
+_RECENT_COUNTS = """
+SELECT kind, {day} AS day, {counts}
+FROM (SELECT p.kind AS kind, p.due_at AS due_at, {status} AS status,
+             {first_status} AS first_status,
+             p.revision_count AS revisions, p.proactive_revision_count AS proactive
+      FROM promise p
+      WHERE p.tenant_id = :tenant_id AND p.due_at >= :start AND p.due_at < :end) AS scored
+GROUP BY kind, day
+"""
+
+
+def recent_counts_floor(
+    session: Session, tenant_id: str, start: datetime, end: datetime, now: datetime
+) -> list[dict[str, Any]]:
+    """The floor of a scorecard over `start`–`end` by kind and day: the same rows read
+    through the same index and the same counts, by UTC day, without lateness, earliness or
+    percentiles. No scorecard of those rows can be faster than this."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    day = ("to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if postgres
+           else "substr(due_at, 1, 10)")
+    sql = _RECENT_COUNTS.format(day=day, counts=_COUNTS, status=_STATUS.format(p=""),
+                                first_status=_STATUS.format(p="first_"))
+    moments: dict[str, Any] = {"now": now, "start": start, "end": end}
+    if not postgres:
+        moments = {name: _stored(moment) for name, moment in moments.items()}
+    rows = session.execute(text(sql), {"tenant_id": tenant_id, **moments})
+    return [dict(row) for row in rows.mappings()]
+
+
+def _stored(moment: datetime) -> str:
+    """A timestamp as SQLite holds it (naive UTC text), for comparing in hand-written SQL."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")

@@ -10,8 +10,10 @@ computed by hand (`api.domain.scorecard_rules.percentile_cont`): with n values i
 h = p·(n − 1), the value at position ⌊h⌋ plus (h − ⌊h⌋) times the step to the value at ⌈h⌉,
 positions numbered by `row_number()` per group, and once more over all rows for the totals.
 A promise has a lateness or an earliness, never both (scoring sets exactly one), so one
-numbering per level serves both measures; the numbering carries only (keys, measure, value),
-counts come straight from the grouped rows, and the totals' counts are sums of the groups'.
+numbering per level serves both measures. The numbering carries only (keys, measure, value)
+of the promises that have one; n comes from the grouped counts (`lateness_count`,
+`earliness_count`, summed for the totals), counts come straight from the grouped rows, and the
+totals' counts are sums of the groups'.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from sqlalchemy import (
     label,
     literal,
     null,
+    or_,
     select,
     tuple_,
     union_all,
@@ -179,35 +182,35 @@ def _picks(source: Any, dialect: Dialect) -> list[ColumnElement[Any]]:
     return figures
 
 
-def _numbered(measured: Any, keys: list[str], name: str, dialect: Dialect) -> Any:
+def _numbered(measured: Any, sizes: Any, keys: list[str], name: str,
+              dialect: Dialect) -> Any:
     """The rows of `measured` that a percentile reads: each value's position (`rank`) among
-    the `n` of its group and measure, kept only at the positions `_picks` needs. Both window
-    functions share one window, so the database sorts once."""
+    the `n` of its group and measure, kept only at the positions `_picks` needs.
+
+    `n` is looked up in `sizes` (the groups' `lateness_count` and `earliness_count`, joined
+    on `keys`) rather than counted over the window: a count over the whole partition makes
+    SQLite hold each partition back, where `row_number()` alone streams through the sort."""
     partition = [*(measured.c[key] for key in keys), measured.c.measure]
-    window = {"partition_by": partition, "order_by": measured.c.value.asc(),
-              "rows": (None, None)}
     numbered = select(
         measured,
-        func.row_number().over(**window).label("rank"),
-        func.count().over(**window).label("n"),
+        func.row_number().over(partition_by=partition, order_by=measured.c.value.asc())
+        .label("rank"),
     ).subquery(f"{name}_all")
+    size = case((numbered.c.measure == 1, sizes.c.lateness_count),
+                else_=sizes.c.earliness_count).label("n")
+    same_group = and_(literal(True), *(numbered.c[key].is_not_distinct_from(sizes.c[key])
+                                       for key in keys))
+    sized = select(numbered, size).select_from(
+        numbered.join(sizes, same_group)).subquery(f"{name}_sized")
     wanted = [bound + 1 for _, fraction in PERCENTILES
-              for bound in _position(fraction, numbered.c.n, dialect)[1:]]
-    return select(numbered).where(numbered.c.rank.in_(wanted)).subquery(name)
+              for bound in _position(fraction, sized.c.n, dialect)[1:]]
+    return select(sized).where(sized.c.rank.in_(wanted)).subquery(name)
 
 
 def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
     """Counts straight from `scored`; percentiles from a narrow numbering of (keys, measure,
     value) per group and over all rows; totals summed from the groups."""
     names = _key_names(spec)
-    measured = select(
-        *(scored.c[name] for name in names),
-        case((scored.c.lateness.is_not(None), 1),
-             (scored.c.earliness.is_not(None), 2)).label("measure"),
-        func.coalesce(scored.c.lateness, scored.c.earliness).label("value"),
-    ).subquery("measured")
-    overall = _numbered(measured, [], "overall", dialect)
-    total_picks = select(*_picks(overall, dialect)).subquery("total_picks")
     per_group = select(*(scored.c[name] for name in names), *status_counts(scored),
                        *(figure for measure in MEASURES for figure in (
                            func.sum(scored.c[measure]).label(f"{measure}_sum"),
@@ -215,6 +218,16 @@ def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
                            func.max(scored.c[measure]).label(f"{measure}_max"))))
     counts = (per_group.group_by(*(scored.c[name] for name in names)) if names
               else per_group).cte("counts").prefix_with("MATERIALIZED")
+    measured = select(
+        *(scored.c[name] for name in names),
+        case((scored.c.lateness.is_not(None), 1), else_=2).label("measure"),
+        func.coalesce(scored.c.lateness, scored.c.earliness).label("value"),
+    ).where(or_(scored.c.lateness.is_not(None), scored.c.earliness.is_not(None))
+            ).subquery("measured")
+    every = select(*(func.sum(counts.c[f"{measure}_count"]).label(f"{measure}_count")
+                     for measure in MEASURES)).subquery("every")
+    overall = _numbered(measured, every, [], "overall", dialect)
+    total_picks = select(*_picks(overall, dialect)).subquery("total_picks")
 
     def mean(measure: str, total: bool) -> ColumnElement[Any]:
         sums: ColumnElement[Any] = counts.c[f"{measure}_sum"]
@@ -233,7 +246,7 @@ def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
     ).select_from(counts.join(total_picks, literal(True)))
     if not names:
         return totals
-    grouped = _numbered(measured, names, "grouped", dialect)
+    grouped = _numbered(measured, counts, names, "grouped", dialect)
     group_picks = select(*(grouped.c[name] for name in names),
                          *_picks(grouped, dialect)
                          ).group_by(*(grouped.c[name] for name in names)).subquery("picks")

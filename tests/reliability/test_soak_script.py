@@ -42,6 +42,7 @@ def test_a_short_soak_and_a_tiny_fuzz_pass_and_report_everything(tmp_path: Path)
     done = subprocess.run(
         [*SOAK, "--minutes", "0.05", "--rate", "40", "--sample-seconds", "0.5",
          "--prefill", "1500", "--seed", "7", "--fuzz-examples", "1", "--json", str(figures),
+         "--mix", "create=30,event=20,read=30,list=15,scorecard=10,history=10",
          *(["--database-url", database] if database else [])],
         check=False, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -50,7 +51,7 @@ def test_a_short_soak_and_a_tiny_fuzz_pass_and_report_everything(tmp_path: Path)
     report = json.loads(figures.read_text())
     assert report["passed"] and report["errors"] == {}
     assert sum(op["count"] for op in report["latency_ms"].values()) == 120
-    assert {"create", "read", "list"} <= set(report["latency_ms"])
+    assert {"create", "read", "list", "scorecard", "history"} <= set(report["latency_ms"])
     assert len(report["rss_bytes"]) >= 2
     assert report["memory"]["judged"] is False  # 3 s say nothing about a trend
     assert "not judged" in done.stdout
@@ -92,6 +93,20 @@ def test_memory_still_growing_after_the_warm_up_fails(soak_module: ModuleType) -
     assert report.judged and not report.flat
     assert 1.5 < report.slope < 2.5
     assert report.steady_end - report.steady_start > 8
+
+
+def test_peaks_of_requests_in_flight_do_not_make_a_flat_floor_grow(
+        soak_module: ModuleType) -> None:
+    """Bursts of working memory, larger and more frequent as the run goes on, over a floor
+    that stays put: memory in use, not a leak."""
+    samples = []
+    for second in range(601):
+        burst = second % 7 == 0 or (second > 300 and second % 3 == 0)
+        samples.append((float(second), int((150 + (10 + second / 10 if burst else 0)) * MIB)))
+    report = soak_module.memory_report(samples, 600.0, 0.5, 1.0)
+    assert report.median_slope > 1.0
+    assert report.judged and report.flat and report.slope == 0.0
+    assert report.floor_by_minute == [150.0] * 10
 
 
 def test_a_steady_state_under_two_minutes_is_not_judged(soak_module: ModuleType) -> None:

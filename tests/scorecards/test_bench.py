@@ -22,7 +22,8 @@ def test_the_benchmark_reports_its_figures_and_cleans_up(database_url: str,
     figures = run_scorecard_bench(database_url, promises=1500, repeat=1)
     assert set(figures) == {
         "promises", "generate_seconds", "labels", "last_30_days_by_kind_day_ms",
-        "history_by_carrier_month_ms", "history_hand_written_sql_ms", "history_ratio"}
+        "history_by_carrier_month_ms", "history_hand_written_sql_ms", "history_ratio",
+        "last_30_days_counts_floor_ms", "last_30_days_ratio"}
     assert figures["promises"] == 1500
     assert 1500 < figures["labels"] < 3000   # a region on each, a carrier on most deliveries
     assert all(value >= 0 for value in figures.values())

@@ -11,14 +11,14 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from api.bench.hand_written import hand_written_scorecard
+from api.bench.hand_written import hand_written_scorecard, recent_counts_floor
 from api.bench.promise_generator import generate_promises
 from api.db import Database
 from api.domain.scorecard_rules import Bucket, GroupKey, percentile_cont
@@ -127,3 +127,24 @@ def test_the_benchmarks_hand_written_sql_computes_the_same_figures(database: Dat
                 got = getattr(getattr(group, f"{measure}_seconds"), stat)
                 assert got == (None if value is None else pytest.approx(float(value),
                                                                          abs=0.0015))
+
+
+def test_the_benchmarks_counts_floor_reads_the_same_promises(database: Database,
+                                                             generated: str) -> None:
+    """The 30-day floor counts by UTC day where the scorecard buckets by local day: per kind,
+    summed over the days, both count the very same promises."""
+    start = NOW - timedelta(days=30)
+    query = ScorecardQuery(filters=PromiseFilters(), start=start, end=NOW,
+                           group_by=(GroupKey("kind"),), timezone="UTC")
+    with database.session() as session:
+        ours = run_scorecard(session, generated, query, NOW)
+        floor = recent_counts_floor(session, generated, start, NOW, NOW)
+    statuses = ("total", "pending", "at_risk", "exceeded", "met", "broken", "void")
+    theirs: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(statuses, 0))
+    for row in floor:
+        for status in statuses:
+            theirs[row["kind"]][status] += row[status]
+    assert len({row["day"] for row in floor}) in (30, 31)
+    assert ours.totals.total > 500
+    assert {group.key["kind"]: {status: getattr(group, status) for status in statuses}
+            for group in ours.groups} == theirs
