@@ -190,21 +190,21 @@ def _numbered(measured: Any, sizes: Any, keys: list[str], name: str,
     `n` is looked up in `sizes` (the groups' `lateness_count` and `earliness_count`, joined
     on `keys`) rather than counted over the window: a count over the whole partition makes
     SQLite hold each partition back, where `row_number()` alone streams through the sort."""
-    partition = [*(measured.c[key] for key in keys), measured.c.measure]
+    same_group = and_(literal(True), *(measured.c[key].is_not_distinct_from(sizes.c[key])
+                                       for key in keys))
+    size = case((measured.c.measure == 1, sizes.c.lateness_count),
+                else_=sizes.c.earliness_count).label("n")
+    sized = select(measured, size).select_from(
+        measured.join(sizes, same_group)).subquery(f"{name}_sized")
+    partition = [*(sized.c[key] for key in keys), sized.c.measure]
     numbered = select(
-        measured,
-        func.row_number().over(partition_by=partition, order_by=measured.c.value.asc())
+        sized,
+        func.row_number().over(partition_by=partition, order_by=sized.c.value.asc())
         .label("rank"),
     ).subquery(f"{name}_all")
-    size = case((numbered.c.measure == 1, sizes.c.lateness_count),
-                else_=sizes.c.earliness_count).label("n")
-    same_group = and_(literal(True), *(numbered.c[key].is_not_distinct_from(sizes.c[key])
-                                       for key in keys))
-    sized = select(numbered, size).select_from(
-        numbered.join(sizes, same_group)).subquery(f"{name}_sized")
     wanted = [bound + 1 for _, fraction in PERCENTILES
-              for bound in _position(fraction, sized.c.n, dialect)[1:]]
-    return select(sized).where(sized.c.rank.in_(wanted)).subquery(name)
+              for bound in _position(fraction, numbered.c.n, dialect)[1:]]
+    return select(numbered).where(numbered.c.rank.in_(wanted)).subquery(name)
 
 
 def _by_hand(spec: ScorecardSpec, scored: Any, dialect: Dialect) -> Executable:
