@@ -28,6 +28,7 @@ RATIOS = {
 }
 
 IMPORT_TARGET_ROWS = 1_000_000
+SCORECARD_TARGET_PROMISES = 1_000_000
 
 
 def ratios(floors: dict[str, float], kept: dict[str, float]) -> dict[str, float]:
@@ -66,11 +67,15 @@ def targets(name: str, kept: dict[str, float], shares: dict[str, float],
     found[f"import peak RSS < 300 MB ({import_rows:,} rows"
           + ("" if import_rows >= IMPORT_TARGET_ROWS else "; the target is for 1,000,000")
           + ")"] = {"met": check(rss, (rss or 1e9) < 300), "value": rss}
+    promises = int(kept.get("scorecard_promises") or 0)
+    at = (f" ({promises:,} promises"
+          + ("" if promises >= SCORECARD_TARGET_PROMISES else "; the target is for 1,000,000")
+          + ")")
     recent = kept.get("scorecard_last_30_days_ms")
-    found["scorecard of 30 days by kind and day ≤ 100 ms"] = {
+    found["scorecard of 30 days by kind and day ≤ 100 ms" + at] = {
         "met": check(recent, (recent or 1e9) <= 100), "value": recent}
     share = shares.get("scorecard_vs_sql")
-    found["history scorecard ≤ 2× its hand-written SQL"] = {
+    found["history scorecard ≤ 2× its hand-written SQL" + at] = {
         "met": check(share, (share or 0) >= 0.5), "value": share}
     slowest = kept.get("dashboard_slowest_p95_ms")
     if slowest is not None:
