@@ -4,12 +4,13 @@ the least a 30-day scorecard by kind and day must do (read the rows, count them 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, bindparam, text
 from sqlmodel import Session
 
+from api.db import UTCDateTime
 from api.scorecards.service import WORK_MEM
 
 _STATUS = """CASE WHEN p.{p}resolved_status IS NOT NULL THEN p.{p}resolved_status
@@ -104,10 +105,10 @@ def hand_written_scorecard(
     """One row per (carrier, month), with the scorecard's counts and seconds."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))   # as the scorecard does
-        rows = session.execute(text(POSTGRESQL), {"now": now, "tenant_id": tenant_id})
+        rows = session.execute(_timed(POSTGRESQL, "now"), {"now": now, "tenant_id": tenant_id})
     else:
-        rows = session.execute(text(SQLITE), {"now": _stored(now), "tenant_id": tenant_id,
-                                              "now_epoch": now.timestamp()})
+        rows = session.execute(_timed(SQLITE, "now"), {"now": now, "tenant_id": tenant_id,
+                                                       "now_epoch": now.timestamp()})
     return [dict(row) for row in rows.mappings()]
 
 
@@ -133,13 +134,12 @@ def recent_counts_floor(
            else "substr(due_at, 1, 10)")
     sql = _RECENT_COUNTS.format(day=day, counts=_COUNTS, status=_STATUS.format(p=""),
                                 first_status=_STATUS.format(p="first_"))
-    moments: dict[str, Any] = {"now": now, "start": start, "end": end}
-    if not postgres:
-        moments = {name: _stored(moment) for name, moment in moments.items()}
-    rows = session.execute(text(sql), {"tenant_id": tenant_id, **moments})
+    rows = session.execute(_timed(sql, "now", "start", "end"),
+                           {"tenant_id": tenant_id, "now": now, "start": start, "end": end})
     return [dict(row) for row in rows.mappings()]
 
 
-def _stored(moment: datetime) -> str:
-    """A timestamp as SQLite holds it (naive UTC text), for comparing in hand-written SQL."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+def _timed(sql: str, *moments: str) -> TextClause:
+    """`sql` with its timestamp parameters bound as the columns store them (`UTCDateTime`:
+    naive UTC text on SQLite), so that they compare as the scorecard's do."""
+    return text(sql).bindparams(*(bindparam(name, type_=UTCDateTime()) for name in moments))
