@@ -21,7 +21,7 @@ from api.domain.terms import (
     start_of_day,
 )
 from api.models import Promise
-from api.promises.schemas import PromisePublic, seconds
+from api.promises.schemas import PromiseCreated, PromisePublic, seconds
 
 
 def _delta(value: float | None) -> timedelta | None:
@@ -180,49 +180,58 @@ def _window_form(instant: datetime | None, row: Promise) -> datetime | date | No
 
 
 def to_public(row: Promise, now: datetime) -> PromisePublic:
+    return PromisePublic(**_public_fields(row, now))
+
+
+def to_created(row: Promise, now: datetime, status_token: str | None) -> PromiseCreated:
+    """The answer to a create: the promise as read now, with its status token."""
+    return PromiseCreated(**_public_fields(row, now), status_token=status_token)
+
+
+def _public_fields(row: Promise, now: datetime) -> dict[str, Any]:
     current, first = tracks_of(row)
     reading = read_status(current, now)
-    return PromisePublic(
-        id=row.id,
-        external_id=row.external_id,
-        kind=row.kind,
-        order_id=row.order_id,
-        customer_id=row.customer_id,
-        labels=row.labels,
-        made_at=row.made_at,
-        precision=Precision(row.precision),
-        timezone=row.timezone,
-        due_at=_due_form(row.due_at, row),
-        window_start=_window_form(row.window_start, row),
-        original_due_at=_due_form(row.original_due_at, row),
-        original_window_start=_window_form(row.original_window_start, row),
-        deadline_at=current.terms.breach_at,
-        at_risk_at=current.terms.at_risk_at,
-        grace=timedelta(seconds=row.grace_seconds),
-        exceed_margin=_delta(row.exceed_margin_seconds),
-        early=EarlyRule(row.early),
-        at_risk_ratio=row.at_risk_ratio,
-        status=reading.status,
-        broken_reason=reading.broken_reason,
-        exceeded_reason=reading.exceeded_reason,
-        first_promise_status=read_status(first, now).status,
-        fulfilled_at=row.fulfilled_at,
-        resolved_at=row.resolved_at,
-        lateness_seconds=seconds(reading.lateness),
-        earliness_seconds=seconds(reading.earliness),
-        business_lateness_seconds=row.business_lateness_seconds,
-        business_earliness_seconds=row.business_earliness_seconds,
-        time_remaining_seconds=seconds(reading.time_remaining),
-        revision_count=row.revision_count,
-        paused_seconds=row.paused_seconds,
-        paused_since=row.paused_since,
-        calendar_id=row.calendar_id,
-        policy=row.policy_key,
-        policy_version=row.policy_version,
-        overrides=row.overrides,
-        exceed_ratio=row.exceed_ratio,
-        at_risk_lead=_delta(row.at_risk_lead_seconds),
-        extra=row.extra,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return {
+        "id": row.id,
+        "external_id": row.external_id,
+        "kind": row.kind,
+        "order_id": row.order_id,
+        "customer_id": row.customer_id,
+        "labels": row.labels,
+        "made_at": row.made_at,
+        "precision": Precision(row.precision),
+        "timezone": row.timezone,
+        "due_at": _due_form(row.due_at, row),
+        "window_start": _window_form(row.window_start, row),
+        "original_due_at": _due_form(row.original_due_at, row),
+        "original_window_start": _window_form(row.original_window_start, row),
+        "deadline_at": current.terms.breach_at,
+        "at_risk_at": current.terms.at_risk_at,
+        "grace": timedelta(seconds=row.grace_seconds),
+        "exceed_margin": _delta(row.exceed_margin_seconds),
+        "early": EarlyRule(row.early),
+        "at_risk_ratio": row.at_risk_ratio,
+        "status": reading.status,
+        "broken_reason": reading.broken_reason,
+        "exceeded_reason": reading.exceeded_reason,
+        "first_promise_status": read_status(first, now).status,
+        "fulfilled_at": row.fulfilled_at,
+        "resolved_at": row.resolved_at,
+        "lateness_seconds": seconds(reading.lateness),
+        "earliness_seconds": seconds(reading.earliness),
+        "business_lateness_seconds": row.business_lateness_seconds,
+        "business_earliness_seconds": row.business_earliness_seconds,
+        "time_remaining_seconds": seconds(reading.time_remaining),
+        "revision_count": row.revision_count,
+        "paused_seconds": row.paused_seconds,
+        "paused_since": row.paused_since,
+        "calendar_id": row.calendar_id,
+        "policy": row.policy_key,
+        "policy_version": row.policy_version,
+        "overrides": row.overrides,
+        "exceed_ratio": row.exceed_ratio,
+        "at_risk_lead": _delta(row.at_risk_lead_seconds),
+        "extra": row.extra,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }

@@ -17,7 +17,7 @@ from api.pagination import Cursor, Limit, continue_after, decode_cursor
 from api.problems import Unprocessable, item_problem, problem_responses
 from api.promises import service
 from api.promises.queries import PromiseFilters
-from api.promises.records import to_public
+from api.promises.records import to_created, to_public
 from api.promises.schemas import (
     BatchIn,
     BatchOut,
@@ -115,8 +115,7 @@ def create_promise(
     body: PromiseCreate, principal: Writer, session: SessionDep, now: NowDep, request: Request
 ) -> Response:
     result = service.create_promise(session, principal, body, now)
-    public = PromiseCreated(**to_public(result.promise, now).model_dump(),
-                            status_token=result.status_token)
+    public = to_created(result.promise, now, result.status_token)
     location = str(request.url_for("get_promise", promise_id=public.id))
     return json_response_with_etag(request, public, status_code=201 if result.created else 200,
                                    headers={"Location": location})

@@ -15,13 +15,13 @@ from sqlmodel import Session, col, select
 from api.db import writing
 from api.domain.scoring import evaluate
 from api.ids import new_id
-from api.models import Promise, PromiseLabel
+from api.models import Promise, PromiseLabel, StatusToken
 from api.problems import Conflict, NotFound, ProblemError, Unprocessable
 from api.promises.drafting import Draft, PolicyCache, draft_promise
 from api.promises.queries import PromiseFilters
 from api.promises.records import evaluation_columns
 from api.promises.schemas import PromiseCreate, seconds
-from api.public.tokens import issue_promise_token
+from api.public.tokens import token_columns
 from api.tenancy.auth import Principal
 from api.validation_errors import field_errors
 from api.webhooks.outbox import Outbox
@@ -131,24 +131,24 @@ def _find_external(
 def create_promise(
     session: Session, principal: Principal, body: PromiseCreate, now: datetime
 ) -> Created:
+    """Insert first: the unique `external_id` refuses a repeat, so a new promise (the common
+    case) costs no lookup; only a refused insert looks for the promise already stored."""
     draft = draft_promise(session, principal, body, now)
+    columns, labels = _new_columns(principal, draft, now)
+    token, token_row = token_columns(principal.tenant_id, now, promise_id=columns["id"])
     for _attempt in range(2):
         with writing(session):
-            if body.external_id is not None:
-                found = _find_external(session, principal.tenant_id, [body.external_id])
-                if body.external_id in found:
-                    return _check_duplicate(found[body.external_id], draft)
-            columns, labels = _new_columns(principal, draft, now)
             Outbox(session, now).announce_new(columns)
             try:
-                # On PostgreSQL a concurrent insert of the same key fails here.
-                _insert(session, [columns], labels)
-                token = issue_promise_token(session, principal.tenant_id, columns["id"], now)
+                _insert(session, [columns], labels, [token_row])
                 session.commit()
             except IntegrityError:
-                # Another request created the same external_id meanwhile: answer as if it had
-                # come first.
+                # The same external_id is stored already, or another request is storing it.
                 session.rollback()
+                if body.external_id is not None:
+                    found = _find_external(session, principal.tenant_id, [body.external_id])
+                    if body.external_id in found:
+                        return _check_duplicate(found[body.external_id], draft)
                 continue
             return Created(Promise(**columns), created=True, status_token=token)
     raise Conflict("The promise was created concurrently; retry the request.")
@@ -259,10 +259,17 @@ def _store_batch(
     return results
 
 
-def _insert(session: Session, rows: list[dict[str, Any]], labels: list[dict[str, Any]]) -> None:
+def _insert(
+    session: Session,
+    rows: list[dict[str, Any]],
+    labels: list[dict[str, Any]],
+    tokens: Sequence[dict[str, Any]] = (),
+) -> None:
     """Core inserts on the session's connection, one `executemany` per table: building ORM
     objects and flushing them costs more than the inserts themselves."""
     connection = session.connection()
     connection.execute(insert(Promise.__table__), rows)  # type: ignore[attr-defined]
     if labels:
         connection.execute(insert(PromiseLabel.__table__), labels)  # type: ignore[attr-defined]
+    if tokens:
+        connection.execute(insert(StatusToken.__table__), tokens)  # type: ignore[attr-defined]

@@ -2,8 +2,8 @@
 
 A token shows one promise, or every promise of one order, to whoever holds it: the customer.
 It can be given an expiry and revoked. The `issue_*` functions add the row to the session and
-never commit, so they can run inside another use case's transaction (creating a promise
-returns its `status_token`).
+never commit, so they can run inside another use case's transaction; creating a promise
+inserts the row of `token_columns` with the promise and returns its `status_token`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -38,6 +39,30 @@ class IssuedToken:
     row: StatusToken
 
 
+def token_columns(
+    tenant_id: str,
+    now: datetime,
+    *,
+    promise_id: str | None = None,
+    order_id: str | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """A new token for one promise or one order, and the columns of its row."""
+    if (promise_id is None) == (order_id is None):
+        raise ValueError("a status token shows either one promise or one order")
+    token = generate_token()
+    return token, {
+        "tenant_id": tenant_id,
+        "id": new_id("stk"),
+        "token_hash": hash_token(token),
+        "promise_id": promise_id,
+        "order_id": order_id,
+        "expires_at": expires_at,
+        "revoked_at": None,
+        "created_at": now,
+    }
+
+
 def issue_token(
     session: Session,
     tenant_id: str,
@@ -48,18 +73,9 @@ def issue_token(
     expires_at: datetime | None = None,
 ) -> IssuedToken:
     """Add a token for one promise or one order to the session, without committing."""
-    if (promise_id is None) == (order_id is None):
-        raise ValueError("a status token shows either one promise or one order")
-    token = generate_token()
-    row = StatusToken(
-        tenant_id=tenant_id,
-        id=new_id("stk"),
-        token_hash=hash_token(token),
-        promise_id=promise_id,
-        order_id=order_id,
-        expires_at=expires_at,
-        created_at=now,
-    )
+    token, columns = token_columns(tenant_id, now, promise_id=promise_id, order_id=order_id,
+                                   expires_at=expires_at)
+    row = StatusToken(**columns)
     session.add(row)
     return IssuedToken(token, row)
 

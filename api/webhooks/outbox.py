@@ -7,11 +7,12 @@ Nothing is written for a tenant without an enabled endpoint subscribed to the ev
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, insert, select
+from sqlmodel import Session
 
 from api.domain.announcements import PromiseState, plan, subscribed
 from api.ids import new_id
@@ -21,6 +22,20 @@ from api.webhooks.states import DeliveryState
 from api.wire_types import format_timestamp
 
 
+@dataclass(frozen=True)
+class Subscriber:
+    """What the outbox needs of an endpoint: its id and the events it subscribes to."""
+
+    id: str
+    events: list[str]
+
+
+_endpoint = WebhookEndpoint.__table__  # type: ignore[attr-defined]
+# Built once: every write asks it, and a statement built per call costs more than the query.
+_ENABLED = select(_endpoint.c.id, _endpoint.c.events).where(
+    _endpoint.c.tenant_id == bindparam("tenant_id"), _endpoint.c.enabled.is_(True))
+
+
 class Outbox:
     """The webhook messages one transaction causes. Create one per transaction; the caller
     commits them together with its own changes."""
@@ -28,16 +43,14 @@ class Outbox:
     def __init__(self, session: Session, now: datetime) -> None:
         self.session = session
         self.now = now
-        self._endpoints: dict[str, list[WebhookEndpoint]] = {}
+        self._endpoints: dict[str, list[Subscriber]] = {}
         self.deliveries: list[WebhookDelivery] = []
 
-    def endpoints(self, tenant_id: str) -> list[WebhookEndpoint]:
+    def endpoints(self, tenant_id: str) -> list[Subscriber]:
         """The tenant's enabled endpoints, read once per transaction."""
         if tenant_id not in self._endpoints:
-            self._endpoints[tenant_id] = list(self.session.exec(
-                select(WebhookEndpoint).where(col(WebhookEndpoint.tenant_id) == tenant_id,
-                                              col(WebhookEndpoint.enabled).is_(True))
-            ).all())
+            rows = self.session.connection().execute(_ENABLED, {"tenant_id": tenant_id})
+            self._endpoints[tenant_id] = [Subscriber(row.id, row.events) for row in rows]
         return self._endpoints[tenant_id]
 
     def announce(self, before: PromiseState | None, row: Promise) -> list[WebhookMessage]:
@@ -72,7 +85,7 @@ class Outbox:
 
     def enqueue(
         self, tenant_id: str, event_type: str, data: dict[str, Any], *,
-        promise_id: str | None = None, endpoints: list[WebhookEndpoint] | None = None,
+        promise_id: str | None = None, endpoints: Sequence[Subscriber] | None = None,
     ) -> WebhookMessage | None:
         """One message of `event_type` to every endpoint subscribed to it (or to `endpoints`,
         whatever they subscribe to); None when nobody is listening."""

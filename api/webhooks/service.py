@@ -19,7 +19,7 @@ from api.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, Webhook
 from api.problems import Conflict, NotFound, Unprocessable
 from api.tenancy.auth import Principal
 from api.webhooks.delivery import literal_refusal
-from api.webhooks.outbox import Outbox
+from api.webhooks.outbox import Outbox, Subscriber
 from api.webhooks.schemas import EndpointCreate, EndpointUpdate
 from api.webhooks.signing import new_secret
 from api.webhooks.states import OUTSTANDING, DeliveryState
@@ -171,7 +171,8 @@ def send_test(
         data = {"endpoint_id": endpoint.id,
                 "message": "A test from Kept: your endpoint receives and verifies webhooks."}
         outbox = Outbox(session, now)
-        outbox.enqueue(principal.tenant_id, TEST_EVENT, data, endpoints=[endpoint])
+        outbox.enqueue(principal.tenant_id, TEST_EVENT, data,
+                       endpoints=[Subscriber(endpoint.id, endpoint.events)])
         [delivery] = outbox.deliveries
         session.commit()
     return DeliveryView(delivery, TEST_EVENT, [])
