@@ -29,6 +29,7 @@ from api.objectives.router import router as objectives_router
 from api.policies.router import router as policies_router
 from api.problems import Problem
 from api.promises.router import router as promises_router
+from api.promises.service import single_creates
 from api.public.cors import PUBLIC_PREFIX, PublicCors
 from api.public.mount import mount_public
 from api.rate_limits import RateLimit, RateLimiter
@@ -95,6 +96,7 @@ def create_app(
     app.state.clock = clock
     app.state.metrics = metrics
     app.state.principals = PrincipalCache(settings.key_cache_seconds)
+    app.state.single_creates = single_creates(database)
     error_handlers.install(app)
     app.include_router(health.router)
     app.include_router(audit_router)

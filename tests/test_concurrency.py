@@ -26,6 +26,27 @@ def test_simultaneous_creates_with_one_external_id_make_one_promise(api: Api) ->
     assert len(listed["data"]) == 1
 
 
+def test_simultaneous_creates_are_each_answered_on_their_own(api: Api) -> None:
+    """Creates that arrive together share a transaction; a repeat among them gets its own
+    answer (200 for the same terms, 409 for others) and the new promises are all stored."""
+    stored = promise_body(labels={"carrier": "ups"})
+    assert api.post("/v1/promises", json=stored).status_code == 201
+    new = [promise_body(labels={"n": str(index)}) for index in range(40)]
+    repeats = [stored, {**stored, "kind": "callback"}]
+    bodies = [*new[:20], *repeats, *new[20:]]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        responses = list(pool.map(lambda body: api.post("/v1/promises", json=body), bodies))
+    statuses = [r.status_code for r in responses]
+    assert statuses == [201] * 20 + [200, 409] + [201] * 20, [r.text for r in responses]
+    assert responses[21].json()["conflicting_fields"] == ["kind"]
+    for body, response in zip(bodies, responses, strict=True):
+        if response.status_code == 201:
+            shown = api.get(f"/v1/promises/{response.json()['id']}").json()
+            assert shown["external_id"] == body["external_id"]
+            assert shown["labels"] == body["labels"]
+            assert response.json()["status_token"].startswith("kst_")
+
+
 def test_simultaneous_creates_with_one_idempotency_key(api: Api) -> None:
     body = promise_body()
     headers = {"Idempotency-Key": f"k-{body['external_id']}"}

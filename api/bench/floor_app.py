@@ -37,6 +37,7 @@ def create_floor_app() -> FastAPI:
     database = Database(settings)
     tenant_id = os.environ[TENANT_VARIABLE]
     table = Promise.__table__  # type: ignore[attr-defined]
+    insert_promise = insert(table)  # built once, executed with each row's parameters
     app = FastAPI(title="Kept benchmark floors")
 
     @app.get("/healthz")
@@ -53,7 +54,7 @@ def create_floor_app() -> FastAPI:
         lock = database.write_lock
         with lock if lock is not None else contextlib.nullcontext(), \
                 database.engine.begin() as connection:
-            connection.execute(insert(table).values(row))
+            connection.execute(insert_promise, row)
         return {"id": row["id"]}
 
     @app.get("/floor/promises/{promise_id}")

@@ -66,10 +66,10 @@ def draft_promise(
     cache: PolicyCache | None = None,
 ) -> Draft:
     """The terms of a create request; raises Unprocessable naming the bad field."""
+    if body.policy is None:
+        return draft_without_policy(principal, body, now)
     _check_forms(body)
     made_at = body.made_at or now
-    if body.policy is None:
-        return _without_policy(principal, body, made_at)
     policy = (cache or PolicyCache()).get(session, principal.tenant_id, body.policy)
     planned = policies.plan(session, principal.tenant_id, policy, made_at)
     given = body.model_fields_set
@@ -105,7 +105,10 @@ def draft_promise(
     return Draft(body, kind, terms, policy, policy.calendar_id, overrides)
 
 
-def _without_policy(principal: Principal, body: PromiseCreate, made_at: datetime) -> Draft:
+def draft_without_policy(principal: Principal, body: PromiseCreate, now: datetime) -> Draft:
+    """The terms of a create request that names no policy: no database needed."""
+    _check_forms(body)
+    made_at = body.made_at or now
     missing = [name for name in ("due_at", "kind") if getattr(body, name) is None]
     if missing:
         raise Unprocessable(

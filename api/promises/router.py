@@ -93,6 +93,14 @@ promise_filters = list_filters()
 Filters = Annotated[PromiseFilters, Depends(promise_filters)]
 
 
+async def single_creates(request: Request) -> service.SingleCreates:
+    creates: service.SingleCreates = request.app.state.single_creates
+    return creates
+
+
+SingleCreatesDep = Annotated[service.SingleCreates, Depends(single_creates)]
+
+
 def _page(
     session: Session, principal: Principal, filters: PromiseFilters, now: datetime,
     request: Request, response: Response, limit: int, cursor: str | None,
@@ -111,10 +119,11 @@ def _page(
     responses={200: {"model": PromiseCreated, "description": "Already recorded, same terms"},
                **problem_responses(400, 401, 403, 409, 413, 422)},
 )
-def create_promise(
-    body: PromiseCreate, principal: Writer, session: SessionDep, now: NowDep, request: Request
+async def create_promise(
+    body: PromiseCreate, principal: Writer, creates: SingleCreatesDep, now: NowDep,
+    request: Request,
 ) -> Response:
-    result = service.create_promise(session, principal, body, now)
+    result = await service.create_promise(creates, principal, body, now)
     public = to_created(result.promise, now, result.status_token)
     location = str(request.url_for("get_promise", promise_id=public.id))
     return json_response_with_etag(request, public, status_code=201 if result.created else 200,

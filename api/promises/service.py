@@ -1,23 +1,26 @@
-"""Promise use cases: create (one or a batch), read, list. Each commits once."""
+"""Promise use cases: create (one, by group commit, or a batch), read, list. Each commits once."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
-from api.db import writing
+from api.db import Database, writing
 from api.domain.scoring import evaluate
+from api.group_commit import GroupCommit
 from api.ids import new_id
 from api.models import Promise, PromiseLabel, StatusToken
 from api.problems import Conflict, NotFound, ProblemError, Unprocessable
-from api.promises.drafting import Draft, PolicyCache, draft_promise
+from api.promises.drafting import Draft, PolicyCache, draft_promise, draft_without_policy
 from api.promises.queries import PromiseFilters
 from api.promises.records import evaluation_columns
 from api.promises.schemas import PromiseCreate, seconds
@@ -128,29 +131,101 @@ def _find_external(
     return {row.external_id: row for row in rows}
 
 
-def create_promise(
-    session: Session, principal: Principal, body: PromiseCreate, now: datetime
+@dataclass(frozen=True)
+class NewPromise:
+    """A create request ready to store: the rows to insert and the customer's status token."""
+
+    draft: Draft
+    columns: dict[str, Any]
+    labels: list[dict[str, Any]]
+    token: str
+    token_row: dict[str, Any]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SingleCreates:
+    """The single creates of one database, coalesced by group commit (one per app)."""
+
+    database: Database
+    group: GroupCommit[NewPromise, Created]
+
+
+def single_creates(database: Database) -> SingleCreates:
+    return SingleCreates(database, GroupCommit(partial(store_new_promises, database)))
+
+
+def _draft_with_policy(
+    database: Database, principal: Principal, body: PromiseCreate, now: datetime
+) -> Draft:
+    with database.session() as session:
+        return draft_promise(session, principal, body, now)
+
+
+async def create_promise(
+    creates: SingleCreates, principal: Principal, body: PromiseCreate, now: datetime
 ) -> Created:
-    """Insert first: the unique `external_id` refuses a repeat, so a new promise (the common
-    case) costs no lookup; only a refused insert looks for the promise already stored."""
-    draft = draft_promise(session, principal, body, now)
+    """Store one promise, in the same transaction as the creates that arrive with it; answer
+    once that transaction has committed."""
+    if body.policy is None:
+        draft = draft_without_policy(principal, body, now)
+    else:
+        draft = await run_in_threadpool(_draft_with_policy, creates.database, principal, body,
+                                        now)
     columns, labels = _new_columns(principal, draft, now)
     token, token_row = token_columns(principal.tenant_id, now, promise_id=columns["id"])
+    return await creates.group.submit(NewPromise(draft, columns, labels, token, token_row, now))
+
+
+def store_new_promises(database: Database, group: list[NewPromise]) -> list[Created | Exception]:
+    """One transaction for the group. Insert first: the unique `external_id` refuses a repeat,
+    so new promises (the common case) cost no lookup; when the group is refused, each request
+    is stored on its own and only the refused one looks for the promise already stored."""
+    with database.session() as session:
+        try:
+            with writing(session):
+                outbox = Outbox(session, group[0].now)
+                for item in group:
+                    outbox.at(item.now).announce_new(item.columns)
+                _insert(session, [item.columns for item in group],
+                        [label for item in group for label in item.labels],
+                        [item.token_row for item in group])
+                session.commit()
+        except IntegrityError:
+            return [_store_alone(database, item) for item in group]
+    return [Created(Promise(**item.columns), created=True, status_token=item.token)
+            for item in group]
+
+
+def _store_alone(database: Database, item: NewPromise) -> Created | Exception:
+    """Store one request of a refused group in its own transaction (and session, so that no
+    other request's rollback expires the promise it found); its error, if any, is its own
+    answer and does not touch the others."""
+    try:
+        with database.session() as session:
+            return _create_alone(session, item)
+    except Exception as error:  # handed to this request, which raises it
+        return error
+
+
+def _create_alone(session: Session, item: NewPromise) -> Created:
+    external_id = item.draft.body.external_id
+    tenant_id = item.columns["tenant_id"]
     for _attempt in range(2):
         with writing(session):
-            Outbox(session, now).announce_new(columns)
+            Outbox(session, item.now).announce_new(item.columns)
             try:
-                _insert(session, [columns], labels, [token_row])
+                _insert(session, [item.columns], item.labels, [item.token_row])
                 session.commit()
             except IntegrityError:
                 # The same external_id is stored already, or another request is storing it.
                 session.rollback()
-                if body.external_id is not None:
-                    found = _find_external(session, principal.tenant_id, [body.external_id])
-                    if body.external_id in found:
-                        return _check_duplicate(found[body.external_id], draft)
+                if external_id is not None:
+                    found = _find_external(session, tenant_id, [external_id])
+                    if external_id in found:
+                        return _check_duplicate(found[external_id], item.draft)
                 continue
-            return Created(Promise(**columns), created=True, status_token=token)
+            return Created(Promise(**item.columns), created=True, status_token=item.token)
     raise Conflict("The promise was created concurrently; retry the request.")
 
 

@@ -46,6 +46,14 @@ class Outbox:
         self._endpoints: dict[str, list[Subscriber]] = {}
         self.deliveries: list[WebhookDelivery] = []
 
+    def at(self, now: datetime) -> Outbox:
+        """This transaction's outbox at another moment (a group of requests stored together),
+        sharing the endpoints read and the deliveries."""
+        other = Outbox(self.session, now)
+        other._endpoints = self._endpoints
+        other.deliveries = self.deliveries
+        return other
+
     def endpoints(self, tenant_id: str) -> list[Subscriber]:
         """The tenant's enabled endpoints, read once per transaction."""
         if tenant_id not in self._endpoints:
