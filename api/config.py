@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
     idempotency_ttl_hours: int = Field(default=48, ge=24)
     database_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_pool_size: int = Field(
+        default=40, ge=1,
+        description="PostgreSQL connections a process keeps open (opened as needed): as many as "
+                    "requests run at once in its thread pool, so none opens and closes a "
+                    "connection of its own under load",
+    )
     log_level: str = "INFO"
     rate_limit_per_second: float = Field(
         default=200.0, ge=0, description="Requests per second per API key; 0 turns limits off"

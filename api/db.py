@@ -76,8 +76,9 @@ def create_db_engine(settings: Settings) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=settings.database_pool_size,
+        # Beyond the pool: the group-commit writer, idempotency claims, the embedded worker.
+        max_overflow=10,
         pool_timeout=settings.database_timeout_seconds,
         connect_args={
             "connect_timeout": timeout_s,

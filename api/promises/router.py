@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
-from api.dependencies import NowDep, SessionDep
+from api.dependencies import DatabaseDep, NowDep, SessionDep
 from api.domain.outcomes import Status
 from api.etags import json_response_with_etag
 from api.idempotency import IdempotentRoute
@@ -162,10 +162,10 @@ def create_batch(
     responses={304: {"description": "Not modified (If-None-Match)"},
                **problem_responses(401, 403, 404)},
 )
-def get_promise(
-    promise_id: str, principal: Reader, session: SessionDep, now: NowDep, request: Request
+async def get_promise(
+    promise_id: str, principal: Reader, database: DatabaseDep, now: NowDep, request: Request
 ) -> Response:
-    row = service.get_promise(session, principal, promise_id)
+    row = await service.read_promise(database, principal, promise_id)
     return json_response_with_etag(request, to_public(row, now))
 
 

@@ -236,6 +236,18 @@ def get_promise(session: Session, principal: Principal, promise_id: str) -> Prom
     return row
 
 
+def _read_promise(database: Database, principal: Principal, promise_id: str) -> Promise:
+    with database.session() as session:
+        return get_promise(session, principal, promise_id)
+
+
+async def read_promise(database: Database, principal: Principal, promise_id: str) -> Promise:
+    """`get_promise` in a session opened and closed in one thread-pool call: a request's
+    session closed on the event loop needs a second hop on PostgreSQL, whose end of
+    transaction is a round trip."""
+    return await run_in_threadpool(_read_promise, database, principal, promise_id)
+
+
 def list_promises(
     session: Session,
     principal: Principal,
