@@ -22,7 +22,7 @@ from api.models import Promise, PromiseLabel, StatusToken
 from api.problems import Conflict, NotFound, ProblemError, Unprocessable
 from api.promises.drafting import Draft, PolicyCache, draft_promise, draft_without_policy
 from api.promises.queries import PromiseFilters
-from api.promises.records import evaluation_columns
+from api.promises.records import evaluation_columns, new_row
 from api.promises.schemas import PromiseCreate, seconds
 from api.public.tokens import token_columns
 from api.tenancy.auth import Principal
@@ -193,7 +193,7 @@ def store_new_promises(database: Database, group: list[NewPromise]) -> list[Crea
                 session.commit()
         except IntegrityError:
             return [_store_alone(database, item) for item in group]
-    return [Created(Promise(**item.columns), created=True, status_token=item.token)
+    return [Created(new_row(item.columns), created=True, status_token=item.token)
             for item in group]
 
 
@@ -225,7 +225,7 @@ def _create_alone(session: Session, item: NewPromise) -> Created:
                     if external_id in found:
                         return _check_duplicate(found[external_id], item.draft)
                 continue
-            return Created(Promise(**item.columns), created=True, status_token=item.token)
+            return Created(new_row(item.columns), created=True, status_token=item.token)
     raise Conflict("The promise was created concurrently; retry the request.")
 
 
@@ -332,7 +332,7 @@ def _store_batch(
             results[index] = _duplicate_result(index, known[external_id], draft, stored=True)
             continue
         if external_id in added:
-            earlier = Promise(**added[external_id])
+            earlier = new_row(added[external_id])
             results[index] = _duplicate_result(index, earlier, draft, stored=False)
             continue
         columns, row_labels = _new_columns(principal, draft, now)

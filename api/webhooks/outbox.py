@@ -17,7 +17,12 @@ from sqlmodel import Session
 from api.domain.announcements import PromiseState, plan, subscribed
 from api.ids import new_id
 from api.models import Promise, WebhookDelivery, WebhookEndpoint, WebhookMessage
-from api.promises.records import announcement_state, new_announcement_state, to_public
+from api.promises.records import (
+    announcement_state,
+    new_announcement_state,
+    new_row,
+    to_public,
+)
 from api.webhooks.states import DeliveryState
 from api.wire_types import format_timestamp
 
@@ -76,7 +81,7 @@ class Outbox:
         columns["alerted_status"] = result.alerted.value if result.alerted else None
         columns["next_alert_at"] = result.next_alert_at
         self._send(result.events, columns["tenant_id"], columns["id"],
-                   lambda: Promise(**columns))
+                   lambda: new_row(columns))
 
     def _send(self, events: Sequence[str], tenant_id: str, promise_id: str,
               promise: Callable[[], Promise]) -> list[WebhookMessage]:
