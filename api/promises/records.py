@@ -179,10 +179,10 @@ def _window_form(instant: datetime | None, row: Promise) -> datetime | date | No
     return local_date(instant, row.timezone)
 
 
-def new_row(columns: Mapping[str, Any]) -> Promise:
-    """The row of a promise just inserted from `columns` (built by Kept, not by a client), as
-    a detached object, without validation: a tenth of the cost of `Promise(**columns)`, which
-    was the largest single cost of a create."""
+def row_of(columns: Mapping[str, Any]) -> Promise:
+    """A promise as a detached object from the columns of its row — read from the database,
+    or just inserted by Kept — without validating them again: a tenth of the cost of
+    `Promise(**columns)`, which was the largest single cost of a create."""
     return Promise.model_construct(**columns)
 
 

@@ -20,7 +20,7 @@ from api.models import Promise, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from api.promises.records import (
     announcement_state,
     new_announcement_state,
-    new_row,
+    row_of,
     to_public,
 )
 from api.webhooks.states import DeliveryState
@@ -81,7 +81,7 @@ class Outbox:
         columns["alerted_status"] = result.alerted.value if result.alerted else None
         columns["next_alert_at"] = result.next_alert_at
         self._send(result.events, columns["tenant_id"], columns["id"],
-                   lambda: new_row(columns))
+                   lambda: row_of(columns))
 
     def _send(self, events: Sequence[str], tenant_id: str, promise_id: str,
               promise: Callable[[], Promise]) -> list[WebhookMessage]:
