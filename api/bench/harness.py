@@ -88,8 +88,11 @@ def bench_database(name: str, url: str, config: BenchConfig, workdir: Path,
     kept: dict[str, float] = {}
     log = workdir / f"servers-{name}.log"
     try:
-        say(f"{name}: floor — executemany of {config.executemany_rows:,} promise rows")
+        say(f"{name}: floor — executemany of {config.executemany_rows:,} promise rows "
+            "(SQLAlchemy Core, then the driver's own)")
         floors["executemany_rows_per_s"], floor_ids = measures.executemany_floor(
+            database, floor_tenant.id, config.executemany_rows)
+        floors["raw_executemany_rows_per_s"] = measures.raw_executemany_floor(
             database, floor_tenant.id, config.executemany_rows)
         environment = server_environment(url, KEPT_BENCH_TENANT_ID=floor_tenant.id)
         with running(FLOORS, environment, log) as server:

@@ -17,6 +17,8 @@ RATIOS = {
     # ratio: (Kept figure, floor figure, higher is better)
     "batch_ingest_vs_executemany": ("batch_ingest_promises_per_s", "executemany_rows_per_s",
                                     True),
+    "batch_ingest_vs_raw_executemany": ("batch_ingest_promises_per_s",
+                                        "raw_executemany_rows_per_s", True),
     "create_vs_floor": ("create_per_s", "create_per_s", True),
     "get_vs_floor": ("get_per_s", "get_per_s", True),
     "scorecard_vs_sql": ("scorecard_ms", "scorecard_sql_ms", False),
@@ -51,8 +53,11 @@ def targets(name: str, kept: dict[str, float], shares: dict[str, float],
         ingest = kept.get("batch_ingest_promises_per_s")
         found["batch ingest ≥ 25,000 promises/s"] = {
             "met": check(ingest, (ingest or 0) >= 25_000), "value": ingest}
+        share = shares.get("batch_ingest_vs_raw_executemany")
+        found["batch ingest ≥ 40% of the driver's raw executemany"] = {
+            "met": check(share, (share or 0) >= 0.40), "value": share}
         share = shares.get("batch_ingest_vs_executemany")
-        found["batch ingest ≥ 40% of executemany"] = {
+        found["batch ingest ≥ 40% of SQLAlchemy Core executemany"] = {
             "met": check(share, (share or 0) >= 0.40), "value": share}
     share = shares.get("create_vs_floor")
     found["single create ≥ 70% of its floor"] = {"met": check(share, (share or 0) >= 0.70),
@@ -100,7 +105,10 @@ def write_json(results: dict[str, Any], directory: Path) -> Path:
 
 _ROWS = [
     # (label, Kept figure, floor figure, ratio, unit)
-    ("batch ingest (promises/s) vs executemany (rows/s)", "batch_ingest_promises_per_s",
+    ("batch ingest (promises/s) vs the driver's raw executemany (rows/s)",
+     "batch_ingest_promises_per_s", "raw_executemany_rows_per_s",
+     "batch_ingest_vs_raw_executemany", ""),
+    ("batch ingest (promises/s) vs Core executemany (rows/s)", "batch_ingest_promises_per_s",
      "executemany_rows_per_s", "batch_ingest_vs_executemany", ""),
     ("single create, requests/s", "create_per_s", "create_per_s", "create_vs_floor", ""),
     ("single create p50, ms", "create_p50_ms", "create_p50_ms", None, ""),
