@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +44,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         # SQLite compares timestamps as text: store them naive, in UTC, in one format.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        """On SQLite, one function from an aware datetime to SQLite's stored text — the text
+        SQLAlchemy's SQLite DATETIME writes — instead of three calls per value (this
+        decorator's, `process_bind_param`, the DATETIME formatter): a promise row has 17
+        timestamps, and converting them was the largest cost of a batch insert."""
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def to_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC timestamp column")
+            at = value if value.tzinfo is UTC else value.astimezone(UTC)
+            # "YYYY-MM-DD HH:MM:SS.ffffff", microseconds always written.
+            return at.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return to_text
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
