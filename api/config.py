@@ -25,8 +25,8 @@ class Settings(BaseSettings):
     database_timeout_seconds: float = Field(default=5.0, gt=0)
     database_pool_size: int = Field(
         default=40, ge=1,
-        description="Database connections a process keeps open (opened as needed): as many as "
-                    "requests run at once in its thread pool, so none opens and closes a "
+        description="PostgreSQL connections a process keeps open (opened as needed): as many "
+                    "as requests run at once in its thread pool, so none opens and closes a "
                     "connection of its own under load",
     )
     log_level: str = "INFO"
