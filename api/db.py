@@ -41,26 +41,21 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC timestamp column")
-        value = value.astimezone(UTC)
-        # SQLite compares timestamps as text: store them naive, in UTC, in one format.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.astimezone(UTC)
 
     def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
-        """On SQLite, one function from an aware datetime to SQLite's stored text — the text
-        SQLAlchemy's SQLite DATETIME writes — instead of three calls per value (this
-        decorator's, `process_bind_param`, the DATETIME formatter): a promise row has 17
-        timestamps, and converting them was the largest cost of a batch insert."""
+        """On SQLite, `process_bind_param` then `isoformat`: the text SQLAlchemy's SQLite
+        DATETIME writes, without the decorator's wrapper and the DATETIME formatter's
+        `%`-formatting per value. A promise row has 17 timestamps, and converting them was
+        the largest cost of a batch insert."""
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
 
         def to_text(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetime given to a UTC timestamp column")
-            at = value if value.tzinfo is UTC else value.astimezone(UTC)
-            # "YYYY-MM-DD HH:MM:SS.ffffff", microseconds always written.
-            return at.replace(tzinfo=None).isoformat(" ", "microseconds")
+            at = self.process_bind_param(value, dialect)
+            # SQLite compares timestamps as text: naive UTC, "YYYY-MM-DD HH:MM:SS.ffffff",
+            # microseconds always written.
+            return None if at is None else at.replace(tzinfo=None).isoformat(" ", "microseconds")
 
         return to_text
 
@@ -84,13 +79,11 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def create_db_engine(settings: Settings) -> Engine:
     url = settings.database_url
     if settings.is_sqlite:
-        # No limit on connections (beyond the 5 kept open): a request may hold one while it
-        # waits for the write lock, and the lock's holder must never wait for the pool.
-        # SQLAlchemy's default pool of 5: a connection beyond it is closed on return and
-        # reopened with its pragmas (about 5 % of a read's CPU at 32 connections at once), but
-        # each connection kept holds its own page cache (up to 2 MB): a pool of 40 raised the
-        # soak's memory floor by 10 MiB, and a 6-minute soak judged it growing while the
-        # caches filled.
+        # No limit on connections: a request may hold one while it waits for the write lock,
+        # and the lock's holder must never wait for the pool. SQLAlchemy's default 5 are kept
+        # open; the rest are closed on return (reopening one, with its pragmas, is ~5 % of a
+        # read's CPU at 32 requests at once), because each kept connection holds its own page
+        # cache (up to 2 MB): a pool of 40 raised the soak's memory floor by 10 MiB.
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                max_overflow=-1)
         event.listen(engine, "connect", _configure_sqlite)

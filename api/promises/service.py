@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import bindparam, insert
+from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -229,27 +229,31 @@ def _create_alone(session: Session, item: NewPromise) -> Created:
     raise Conflict("The promise was created concurrently; retry the request.")
 
 
-def get_promise(session: Session, principal: Principal, promise_id: str) -> Promise:
-    row = session.get(Promise, (principal.tenant_id, promise_id))
-    if row is None:
-        raise NotFound(f"No promise {promise_id!r}.")
-    return row
-
-
 _promise = Promise.__table__  # type: ignore[attr-defined]
 # Built once: a statement built per call costs more than the query.
 _BY_ID = select(_promise).where(_promise.c.tenant_id == bindparam("tenant_id"),
                                 _promise.c.id == bindparam("promise_id"))
+_INSERT_PROMISES = insert(_promise)
+_INSERT_LABELS = insert(PromiseLabel.__table__)  # type: ignore[attr-defined]
+_INSERT_TOKENS = insert(StatusToken.__table__)  # type: ignore[attr-defined]
+
+
+def _promise_by_id(connection: Connection, principal: Principal, promise_id: str) -> Promise:
+    columns = connection.execute(
+        _BY_ID, {"tenant_id": principal.tenant_id, "promise_id": promise_id}
+    ).mappings().first()
+    if columns is None:
+        raise NotFound(f"No promise {promise_id!r}.")
+    return row_of(dict(columns))
+
+
+def get_promise(session: Session, principal: Principal, promise_id: str) -> Promise:
+    return _promise_by_id(session.connection(), principal, promise_id)
 
 
 def _read_promise(database: Database, principal: Principal, promise_id: str) -> Promise:
     with database.engine.connect() as connection:
-        columns = connection.execute(
-            _BY_ID, {"tenant_id": principal.tenant_id, "promise_id": promise_id}
-        ).mappings().first()
-    if columns is None:
-        raise NotFound(f"No promise {promise_id!r}.")
-    return row_of(dict(columns))
+        return _promise_by_id(connection, principal, promise_id)
 
 
 async def read_promise(database: Database, principal: Principal, promise_id: str) -> Promise:
@@ -366,8 +370,8 @@ def _insert(
     """Core inserts on the session's connection, one `executemany` per table: building ORM
     objects and flushing them costs more than the inserts themselves."""
     connection = session.connection()
-    connection.execute(insert(Promise.__table__), rows)  # type: ignore[attr-defined]
+    connection.execute(_INSERT_PROMISES, rows)
     if labels:
-        connection.execute(insert(PromiseLabel.__table__), labels)  # type: ignore[attr-defined]
+        connection.execute(_INSERT_LABELS, labels)
     if tokens:
-        connection.execute(insert(StatusToken.__table__), tokens)  # type: ignore[attr-defined]
+        connection.execute(_INSERT_TOKENS, tokens)
