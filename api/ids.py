@@ -11,28 +11,37 @@ import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS = [high + low for high in _ALPHABET for low in _ALPHABET]  # each 10-bit value
 _RANDOM_BITS = 80
 _lock = threading.Lock()
 _last = (0, 0)
 
 
 def _base32(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        value, digit = divmod(value, 32)
-        chars.append(_ALPHABET[digit])
-    return "".join(reversed(chars))
+    """The low `5 * length` bits of `value` as `length` digits (`length` even), two digits
+    at a time."""
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in range(5 * length - 10, -1, -10)])
 
 
-def new_id(prefix: str) -> str:
-    """A new id: 48 bits of milliseconds then 80 random bits, so ids sort by creation time."""
+def new_ids(prefix: str, count: int) -> list[str]:
+    """`count` new ids in increasing order: 48 bits of milliseconds then 80 random bits, so
+    ids sort by creation time. The ids of one call share their millisecond and count up from
+    one random draw, as the ids of one millisecond always do."""
     global _last  # noqa: PLW0603 - the generator's state is this process's last id
+    if count < 1:
+        return []
     with _lock:
         millis = time.time_ns() // 1_000_000
         last_millis, last_random = _last
-        if millis <= last_millis and last_random + 1 < 2**_RANDOM_BITS:
-            millis, random_part = last_millis, last_random + 1
+        if millis <= last_millis and last_random + count < 2**_RANDOM_BITS:
+            millis, first = last_millis, last_random + 1
         else:
-            random_part = secrets.randbits(_RANDOM_BITS - 1)  # room to increment
-        _last = (millis, random_part)
-    return f"{prefix}_{_base32(millis, 10)}{_base32(random_part, 16)}"
+            first = secrets.randbits(_RANDOM_BITS - 1)  # room to count up
+        _last = (millis, first + count - 1)
+    head = f"{prefix}_{_base32(millis, 10)}"
+    return [head + _base32(first + offset, 16) for offset in range(count)]
+
+
+def new_id(prefix: str) -> str:
+    """A new id (see `new_ids`)."""
+    return new_ids(prefix, 1)[0]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from api.ids import new_id
+import time
+
+from api.ids import _ALPHABET, _base32, new_id, new_ids
 
 
 def test_ids_are_prefixed_and_strictly_increasing() -> None:
@@ -10,3 +12,28 @@ def test_ids_are_prefixed_and_strictly_increasing() -> None:
     assert all(i.startswith("prm_") and len(i) == 30 for i in ids)
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
+
+
+def test_ids_made_together_continue_the_sequence() -> None:
+    before = new_id("prm")
+    together = new_ids("prm", 1_000)
+    after = new_id("prm")
+    made = [before, *together, after]
+    assert made == sorted(made) and len(set(made)) == len(made) == 1_002
+    assert new_ids("prm", 0) == []
+
+
+def test_base32_writes_five_bits_a_digit_most_significant_first() -> None:
+    for value in (0, 1, 31, 32, 1023, 1024, 2**40 + 7, 2**79 + 12345, 2**80 - 1):
+        digits = "".join(_ALPHABET[(value >> (5 * place)) & 31] for place in range(15, -1, -1))
+        assert _base32(value, 16) == digits
+    assert _base32(2**48 - 1, 10) == "7ZZZZZZZZZ"  # 48 bits in 50: the first digit is 0b00111
+
+
+def test_an_id_starts_with_its_millisecond() -> None:
+    began = time.time_ns() // 1_000_000
+    body = new_id("x").removeprefix("x_")
+    millis = 0
+    for digit in body[:10]:
+        millis = millis * 32 + _ALPHABET.index(digit)
+    assert began <= millis <= time.time_ns() // 1_000_000

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Connection, bindparam, insert
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from api.db import Database, writing
 from api.domain.scoring import evaluate
 from api.group_commit import GroupCommit
-from api.ids import new_id
+from api.ids import new_id, new_ids
 from api.models import Promise, PromiseLabel, StatusToken
 from api.problems import Conflict, NotFound, ProblemError, Unprocessable
 from api.promises.drafting import Draft, PolicyCache, draft_promise, draft_without_policy
@@ -25,6 +25,7 @@ from api.promises.queries import PromiseFilters
 from api.promises.records import evaluation_columns, row_of
 from api.promises.schemas import PromiseCreate, seconds
 from api.public.tokens import token_columns
+from api.row_inserts import RowInsert
 from api.tenancy.auth import Principal
 from api.validation_errors import field_errors
 from api.webhooks.outbox import Outbox
@@ -40,11 +41,10 @@ class Created:
 
 
 def _new_columns(
-    principal: Principal, draft: Draft, now: datetime
+    principal: Principal, draft: Draft, now: datetime, promise_id: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The row of a new promise and the rows of its labels, as plain columns."""
     body, terms, policy = draft.body, draft.terms, draft.policy
-    promise_id = new_id("prm")
     columns: dict[str, Any] = {
         "tenant_id": principal.tenant_id,
         "id": promise_id,
@@ -172,7 +172,7 @@ async def create_promise(
     else:
         draft = await run_in_threadpool(_draft_with_policy, creates.database, principal, body,
                                         now)
-    columns, labels = _new_columns(principal, draft, now)
+    columns, labels = _new_columns(principal, draft, now, new_id("prm"))
     token, token_row = token_columns(principal.tenant_id, now, promise_id=columns["id"])
     return await creates.group.submit(NewPromise(draft, columns, labels, token, token_row, now))
 
@@ -233,9 +233,9 @@ _promise = Promise.__table__  # type: ignore[attr-defined]
 # Built once: a statement built per call costs more than the query.
 _BY_ID = select(_promise).where(_promise.c.tenant_id == bindparam("tenant_id"),
                                 _promise.c.id == bindparam("promise_id"))
-_INSERT_PROMISES = insert(_promise)
-_INSERT_LABELS = insert(PromiseLabel.__table__)  # type: ignore[attr-defined]
-_INSERT_TOKENS = insert(StatusToken.__table__)  # type: ignore[attr-defined]
+_INSERT_PROMISES = RowInsert(_promise)
+_INSERT_LABELS = RowInsert(PromiseLabel.__table__)  # type: ignore[attr-defined]
+_INSERT_TOKENS = RowInsert(StatusToken.__table__)  # type: ignore[attr-defined]
 
 
 def _promise_by_id(connection: Connection, principal: Principal, promise_id: str) -> Promise:
@@ -341,6 +341,7 @@ def _store_batch(
     rows: list[dict[str, Any]] = []
     labels: list[dict[str, Any]] = []
     outbox = Outbox(session, now)
+    new_promise_ids = iter(new_ids("prm", len(valid)))
     for index, draft in valid:
         external_id = draft.body.external_id
         if external_id in known:
@@ -350,7 +351,7 @@ def _store_batch(
             earlier = row_of(added[external_id])
             results[index] = _duplicate_result(index, earlier, draft, stored=False)
             continue
-        columns, row_labels = _new_columns(principal, draft, now)
+        columns, row_labels = _new_columns(principal, draft, now, next(new_promise_ids))
         outbox.announce_new(columns)
         rows.append(columns)
         labels.extend(row_labels)
@@ -367,11 +368,10 @@ def _insert(
     labels: list[dict[str, Any]],
     tokens: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Core inserts on the session's connection, one `executemany` per table: building ORM
-    objects and flushing them costs more than the inserts themselves."""
+    """Inserts on the session's connection, one driver `executemany` per table (see
+    `api/row_inserts.py`): building ORM objects and flushing them, or Core's conversion of
+    each value, costs more than the inserts themselves."""
     connection = session.connection()
-    connection.execute(_INSERT_PROMISES, rows)
-    if labels:
-        connection.execute(_INSERT_LABELS, labels)
-    if tokens:
-        connection.execute(_INSERT_TOKENS, tokens)
+    _INSERT_PROMISES.execute(connection, rows)
+    _INSERT_LABELS.execute(connection, labels)
+    _INSERT_TOKENS.execute(connection, tokens)
