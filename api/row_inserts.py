@@ -92,6 +92,18 @@ def _getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, .
     return lambda row: (row[key],)
 
 
+@dataclass(frozen=True)
+class BoundInsert:
+    """An insert ready for the driver: nothing to do when it has no rows."""
+
+    sql: str
+    parameters: list[Any]
+
+    def execute(self, connection: Connection) -> None:
+        if self.parameters:
+            connection.exec_driver_sql(self.sql, self.parameters)
+
+
 class RowInsert:
     """`INSERT INTO table` of many rows given as plain column dicts, all with the same keys.
 
@@ -104,14 +116,18 @@ class RowInsert:
         self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
 
     def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        self.bind(connection.dialect, rows).execute(connection)
+
+    def bind(self, dialect: Dialect, rows: Sequence[Mapping[str, Any]]) -> BoundInsert:
+        """The statement and its converted parameters, to execute later: converting needs no
+        connection, so it can be done before taking a write lock."""
         if not rows:
-            return
+            return BoundInsert("", [])
         keys = tuple(rows[0])
-        plan = self._plans.get((connection.dialect.name, keys))
+        plan = self._plans.get((dialect.name, keys))
         if plan is None:
-            plan = self._plans[(connection.dialect.name, keys)] = self._plan(
-                connection.dialect, keys)
-        connection.exec_driver_sql(plan.sql, plan.parameters(rows))
+            plan = self._plans[(dialect.name, keys)] = self._plan(dialect, keys)
+        return BoundInsert(plan.sql, plan.parameters(rows))
 
     def _plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
         columns = self.table.columns

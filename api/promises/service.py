@@ -25,7 +25,7 @@ from api.promises.queries import PromiseFilters
 from api.promises.records import evaluation_columns, row_of
 from api.promises.schemas import PromiseCreate, seconds
 from api.public.tokens import token_columns
-from api.row_inserts import RowInsert
+from api.row_inserts import BoundInsert, RowInsert
 from api.tenancy.auth import Principal
 from api.validation_errors import field_errors
 from api.webhooks.outbox import Outbox
@@ -306,15 +306,16 @@ def create_batch(
                 "The item is not a valid promise.", errors=field_errors(error, "body")))
         except ProblemError as error:
             results[index] = ItemResult(index, error.status, problem=error)
-    for _attempt in range(2):
+    for _attempt in range(3):
+        batch = _prepare_batch(session, principal, valid, now)
         with writing(session):
             try:
-                stored = _store_batch(session, principal, valid, now)
+                batch.store(session)
                 session.commit()
             except IntegrityError:
                 session.rollback()
                 continue
-        results.update(stored)
+        results.update(batch.results)
         return [results[index] for index in sorted(results)]
     raise Conflict("The batch collided with concurrent creates; retry it.")
 
@@ -327,13 +328,34 @@ def _duplicate_result(index: int, existing: Promise, draft: Draft, *, stored: bo
     return ItemResult(index, 200, existing.id, existing if stored else None)
 
 
-def _store_batch(
+@dataclass(frozen=True)
+class _PreparedBatch:
+    """A batch ready to store: its results if it commits, its inserts with every value
+    converted, and the announcements somebody listens to."""
+
+    results: dict[int, ItemResult]
+    promises: BoundInsert
+    labels: BoundInsert
+    outbox: Outbox
+    announcements: list[tuple[tuple[str, ...], dict[str, Any]]]
+
+    def store(self, session: Session) -> None:
+        connection = session.connection()
+        self.promises.execute(connection)
+        self.labels.execute(connection)
+        for events, columns in self.announcements:
+            self.outbox.send_new(events, columns)
+
+
+def _prepare_batch(
     session: Session,
     principal: Principal,
     valid: list[tuple[int, Draft]],
     now: datetime,
-) -> dict[int, ItemResult]:
-    """Insert the new promises from plain columns (see `_insert`)."""
+) -> _PreparedBatch:
+    """Everything but the writes, done before the write lock is taken (on SQLite, another
+    batch's insert runs meanwhile): the promises already stored, the new rows as plain columns
+    (see `_insert`), their announcements. The inserts refuse an `external_id` stored since."""
     external_ids = [draft.body.external_id for _, draft in valid if draft.body.external_id]
     known = _find_external(session, principal.tenant_id, external_ids)
     added: dict[str, dict[str, Any]] = {}  # external_id -> columns, for repeats in the batch
@@ -341,6 +363,7 @@ def _store_batch(
     rows: list[dict[str, Any]] = []
     labels: list[dict[str, Any]] = []
     outbox = Outbox(session, now)
+    announcements: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     new_promise_ids = iter(new_ids("prm", len(valid)))
     for index, draft in valid:
         external_id = draft.body.external_id
@@ -352,14 +375,16 @@ def _store_batch(
             results[index] = _duplicate_result(index, earlier, draft, stored=False)
             continue
         columns, row_labels = _new_columns(principal, draft, now, next(new_promise_ids))
-        outbox.announce_new(columns)
+        events = outbox.plan_new(columns)
+        if outbox.listened(principal.tenant_id, events):
+            announcements.append((events, columns))
         rows.append(columns)
         labels.extend(row_labels)
         added[columns["external_id"]] = columns
         results[index] = ItemResult(index, 201, columns["id"])
-    if rows:
-        _insert(session, rows, labels)
-    return results
+    dialect = session.connection().dialect
+    return _PreparedBatch(results, _INSERT_PROMISES.bind(dialect, rows),
+                          _INSERT_LABELS.bind(dialect, labels), outbox, announcements)
 
 
 def _insert(

@@ -77,11 +77,24 @@ class Outbox:
     def announce_new(self, columns: dict[str, Any]) -> None:
         """`announce(None, row)` for a new promise inserted as the plain `columns` of its row
         (a batch, without building an ORM object per promise); sets the same two columns."""
+        self.send_new(self.plan_new(columns), columns)
+
+    def plan_new(self, columns: dict[str, Any]) -> tuple[str, ...]:
+        """The first half of `announce_new`, which writes nothing: set the two columns and
+        return the events to send."""
         result = plan(None, new_announcement_state(columns), self.now)
         columns["alerted_status"] = result.alerted.value if result.alerted else None
         columns["next_alert_at"] = result.next_alert_at
-        self._send(result.events, columns["tenant_id"], columns["id"],
-                   lambda: row_of(columns))
+        return result.events
+
+    def listened(self, tenant_id: str, events: Sequence[str]) -> bool:
+        """Whether any endpoint of the tenant subscribes to one of `events`."""
+        return any(subscribed(e.events, event) for event in events
+                   for e in self.endpoints(tenant_id))
+
+    def send_new(self, events: Sequence[str], columns: dict[str, Any]) -> None:
+        """The second half of `announce_new`: write the messages of `events`."""
+        self._send(events, columns["tenant_id"], columns["id"], lambda: row_of(columns))
 
     def _send(self, events: Sequence[str], tenant_id: str, promise_id: str,
               promise: Callable[[], Promise]) -> list[WebhookMessage]:
