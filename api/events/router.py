@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
+from api.batch_responses import batch_response, batch_result
 from api.dependencies import NowDep, SessionDep
 from api.etags import json_response_with_etag
 from api.events import service
@@ -18,9 +19,9 @@ from api.events.schemas import (
     EventRecorded,
 )
 from api.idempotency import IdempotentRoute
-from api.problems import ProblemError, item_problem, problem_responses
+from api.problems import ProblemError, problem_responses
 from api.promises.records import to_public as promise_public
-from api.promises.schemas import BatchIn, BatchOut, BatchResult
+from api.promises.schemas import BatchIn, BatchOut
 from api.tenancy.auth import Principal, Reader, Writer
 
 router = APIRouter(prefix="/v1", tags=["events"], route_class=IdempotentRoute)
@@ -75,16 +76,12 @@ def record_addressed_event(
 )
 def record_batch(
     body: BatchIn, principal: Writer, session: SessionDep, now: NowDep, request: Request
-) -> BatchOut:
+) -> Response:
     items = [service.parse_addressed(item) for item in body.items]
     results = service.record_events(session, principal, items, now)
-    return BatchOut(results=[
-        BatchResult(
-            index=item.index, status=item.status,
-            id=item.event.id if item.event else None,
-            problem=item_problem(item.problem, item.index, request.url.path)
-            if item.problem else None,
-        )
+    return batch_response([
+        batch_result(item.index, item.status, item.event.id if item.event else None,
+                     item.problem, request.url.path)
         for item in results
     ])
 

@@ -9,19 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import Session
 
+from api.batch_responses import batch_response, batch_result
 from api.dependencies import DatabaseDep, NowDep, SessionDep
 from api.domain.outcomes import Status
 from api.etags import json_response_with_etag
 from api.idempotency import IdempotentRoute
 from api.pagination import Cursor, Limit, continue_after, decode_cursor
-from api.problems import Unprocessable, item_problem, problem_responses
+from api.problems import Unprocessable, problem_responses
 from api.promises import service
 from api.promises.queries import PromiseFilters
 from api.promises.records import to_created, to_public
 from api.promises.schemas import (
     BatchIn,
     BatchOut,
-    BatchResult,
     PromiseCreate,
     PromiseCreated,
     PromiseList,
@@ -142,18 +142,10 @@ async def create_promise(
 )
 def create_batch(
     body: BatchIn, principal: Writer, session: SessionDep, now: NowDep, request: Request
-) -> BatchOut:
+) -> Response:
     results = service.create_batch(session, principal, body.items, now)
-    return BatchOut(results=[
-        BatchResult(
-            index=item.index,
-            status=item.status,
-            id=item.promise_id,
-            problem=item_problem(item.problem, item.index, request.url.path)
-            if item.problem else None,
-        )
-        for item in results
-    ])
+    return batch_response([batch_result(item.index, item.status, item.promise_id, item.problem,
+                                        request.url.path) for item in results])
 
 
 @router.get(
