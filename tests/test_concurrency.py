@@ -47,6 +47,30 @@ def test_simultaneous_creates_are_each_answered_on_their_own(api: Api) -> None:
             assert response.json()["status_token"].startswith("kst_")
 
 
+def test_simultaneous_batches_sharing_external_ids_store_each_once(api: Api) -> None:
+    """Batches are prepared outside the write lock: one that collides with a batch stored
+    meanwhile is prepared again, and answers 200 for the promises the other stored."""
+    shared = [promise_body() for _ in range(60)]
+    batches = [[*shared[index::2], *shared[1 - index::2], *(promise_body() for _ in range(20))]
+               for index in (0, 1, 0, 1)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        responses = list(pool.map(
+            lambda items: api.post("/v1/promises/batch", json={"items": items}), batches))
+    assert [r.status_code for r in responses] == [207] * 4, [r.text for r in responses]
+    ids: dict[str, set[str]] = {}
+    created = 0
+    for items, response in zip(batches, responses, strict=True):
+        for item, result in zip(items, response.json()["results"], strict=True):
+            assert result["status"] in (200, 201), result
+            created += result["status"] == 201
+            ids.setdefault(item["external_id"], set()).add(result["id"])
+    assert created == 60 + 4 * 20  # each shared promise stored by one batch only
+    assert all(len(found) == 1 for found in ids.values())
+    for body in shared[:5]:
+        listed = api.get("/v1/promises", params={"external_id": body["external_id"]}).json()
+        assert [p["id"] for p in listed["data"]] == list(ids[body["external_id"]])
+
+
 def test_simultaneous_creates_with_one_idempotency_key(api: Api) -> None:
     body = promise_body()
     headers = {"Idempotency-Key": f"k-{body['external_id']}"}
