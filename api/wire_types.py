@@ -17,6 +17,11 @@ _RFC3339 = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?$"
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The form clients send almost always (e.g. 2026-12-05T17:00:00Z, 2026-12-05T17:00:00.25+01:00),
+# which `datetime.fromisoformat` reads as it stands: a third of the general path's cost, and a
+# batch of 1,000 promises parses 2,000 timestamps.
+_COMMON_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<weeks>\d+(?:\.\d+)?)W)?(?:(?P<days>\d+(?:\.\d+)?)D)?"
     r"(?:T(?=\d)(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?"
@@ -33,6 +38,14 @@ def _check_year(day: date, value: object) -> None:
 
 
 def parse_timestamp(value: Any) -> datetime:
+    if type(value) is str and _COMMON_RFC3339.fullmatch(value):
+        try:
+            common = datetime.fromisoformat(value)
+        except ValueError:
+            pass  # e.g. hour 24: the general path below explains
+        else:
+            if common.year in YEARS:
+                return common.astimezone(UTC)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("timestamp has no UTC offset; add one, e.g. Z or +01:00")

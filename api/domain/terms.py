@@ -134,7 +134,7 @@ class TermsError(ValueError):
 
 def check_terms(terms: Terms) -> None:
     """Refuse terms that make no sense to score. Raises TermsError naming the field."""
-    check_deadlines(terms, terms.deadlines)
+    _check_order(terms.made_at, terms.due_at, terms.window_start)
     for field, ratio in (("at_risk_ratio", terms.at_risk_ratio),
                          ("exceed_ratio", terms.exceed_ratio)):
         if ratio is not None and not 0.0 <= ratio <= 1.0:
@@ -151,7 +151,11 @@ def check_terms(terms: Terms) -> None:
 
 def check_deadlines(terms: Terms, deadlines: Deadlines) -> None:
     """A due time must follow the promise's making; a window must open by the due time."""
-    if deadlines.due_at <= terms.made_at:
+    _check_order(terms.made_at, deadlines.due_at, deadlines.window_start)
+
+
+def _check_order(made_at: datetime, due_at: datetime, window_start: datetime | None) -> None:
+    if due_at <= made_at:
         raise TermsError("due_at", "due_at must be after made_at")
-    if deadlines.window_start is not None and deadlines.window_start >= deadlines.due_at:
+    if window_start is not None and window_start >= due_at:
         raise TermsError("window_start", "window_start must be before due_at")

@@ -120,6 +120,27 @@ def evaluation_columns(evaluation: Evaluation) -> dict[str, Any]:
     }
 
 
+def new_promise_columns(terms: Terms) -> dict[str, Any]:
+    """`evaluation_columns(evaluate(terms, []))` written out for a promise with no events yet
+    (every create): open and unpaused on its own terms, both tracks alike. The general path
+    cost a quarter of a batch's Python work per promise; tests hold the two equal."""
+    at_risk_at, breach_at = terms.at_risk_at, terms.breach_at
+    return {
+        "due_at": terms.due_at, "window_start": terms.window_start,
+        "at_risk_at": at_risk_at, "breach_at": breach_at,
+        "paused_seconds": 0.0, "paused_since": None,
+        "resolved_status": None, "broken_reason": None, "exceeded_reason": None,
+        "resolved_at": None, "lateness_seconds": None, "earliness_seconds": None,
+        "business_lateness_seconds": None, "business_earliness_seconds": None,
+        "fulfilled_at": None, "extra": False,
+        "first_due_at": terms.due_at, "first_window_start": terms.window_start,
+        "first_at_risk_at": at_risk_at, "first_breach_at": breach_at,
+        "first_resolved_status": None, "first_broken_reason": None,
+        "first_exceeded_reason": None,
+        "revision_count": 0, "proactive_revision_count": 0,
+    }
+
+
 def apply_evaluation(row: Promise, evaluation: Evaluation) -> None:
     """Store what scoring derived from the terms and the log."""
     for name, value in evaluation_columns(evaluation).items():
@@ -139,17 +160,6 @@ def announcement_state(row: Promise) -> PromiseState:
         at_risk_at=row.at_risk_at,
         breach_at=row.breach_at,
         alerted=_status(row.alerted_status),
-    )
-
-
-def new_announcement_state(columns: Mapping[str, Any]) -> PromiseState:
-    """`announcement_state` of a new promise given as the columns of its row."""
-    return PromiseState(
-        resolved_status=_status(columns["resolved_status"]),
-        revision_count=columns["revision_count"],
-        at_risk_at=columns["at_risk_at"],
-        breach_at=columns["breach_at"],
-        alerted=None,
     )
 
 

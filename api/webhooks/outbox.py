@@ -14,12 +14,11 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
-from api.domain.announcements import PromiseState, plan, subscribed
+from api.domain.announcements import PromiseState, plan, plan_new_promise, subscribed
 from api.ids import new_id
 from api.models import Promise, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from api.promises.records import (
     announcement_state,
-    new_announcement_state,
     row_of,
     to_public,
 )
@@ -75,14 +74,15 @@ class Outbox:
         return self._send(result.events, row.tenant_id, row.id, lambda: row)
 
     def announce_new(self, columns: dict[str, Any]) -> None:
-        """`announce(None, row)` for a new promise inserted as the plain `columns` of its row
+        """`announce(None, row)` for a new promise (open, as every create makes one) inserted as
+        the plain `columns` of its row
         (a batch, without building an ORM object per promise); sets the same two columns."""
         self.send_new(self.plan_new(columns), columns)
 
     def plan_new(self, columns: dict[str, Any]) -> tuple[str, ...]:
         """The first half of `announce_new`, which writes nothing: set the two columns and
         return the events to send."""
-        result = plan(None, new_announcement_state(columns), self.now)
+        result = plan_new_promise(columns["at_risk_at"], columns["breach_at"], self.now)
         columns["alerted_status"] = result.alerted.value if result.alerted else None
         columns["next_alert_at"] = result.next_alert_at
         return result.events

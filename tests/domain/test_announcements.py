@@ -15,6 +15,7 @@ from api.domain.announcements import (
     PromiseState,
     next_alert_at,
     plan,
+    plan_new_promise,
     subscribed,
     time_status,
 )
@@ -158,3 +159,11 @@ def test_any_sequence_of_worker_passes_announces_each_transition_at_most_once(
     final = max(ticks, default=T0)
     if due is None and final > breach:
         assert announced[-1] is Announcement.BROKEN
+
+
+@given(at_risk=moments, gap=st.integers(0, 20 * 3600), now=moments)
+def test_a_new_promise_plans_as_any_promise_does(at_risk: datetime, gap: int,
+                                                 now: datetime) -> None:
+    breach = at_risk + timedelta(seconds=gap)
+    assert plan_new_promise(at_risk, breach, now) == plan(
+        None, state(at_risk_at=at_risk, breach_at=breach), now)
