@@ -39,7 +39,22 @@ def new_ids(prefix: str, count: int) -> list[str]:
             first = secrets.randbits(_RANDOM_BITS - 1)  # room to count up
         _last = (millis, first + count - 1)
     head = f"{prefix}_{_base32(millis, 10)}"
-    return [head + _base32(first + offset, 16) for offset in range(count)]
+    return [head + random for random in _counting_up(first, count)]
+
+
+def _counting_up(first: int, count: int) -> list[str]:
+    """`_base32(value, 16)` of `first` and the `count - 1` values after it: the low 20 bits
+    (four digits) looked up for each, the 60 above them written again only when they change
+    (a fifth of the cost per id of a batch, where writing each id whole cost more than
+    storing it)."""
+    parts: list[str] = []
+    written, high_digits = -1, ""
+    for value in range(first, first + count):
+        high = value >> 20
+        if high != written:
+            written, high_digits = high, _base32(high, 12)
+        parts.append(high_digits + _PAIRS[(value >> 10) & 1023] + _PAIRS[value & 1023])
+    return parts
 
 
 def new_id(prefix: str) -> str:

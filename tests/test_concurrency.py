@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
 
 from api.db import Database
 from api.models import IdempotencyRecord
@@ -48,8 +52,9 @@ def test_simultaneous_creates_are_each_answered_on_their_own(api: Api) -> None:
 
 
 def test_simultaneous_batches_sharing_external_ids_store_each_once(api: Api) -> None:
-    """Batches are prepared outside the write lock: one that collides with a batch stored
-    meanwhile is prepared again, and answers 200 for the promises the other stored."""
+    """On PostgreSQL batches run at once, each prepared before it writes: one that collides
+    with a batch stored meanwhile is prepared again, and answers 200 for the promises the
+    other stored. On SQLite they take turns; the answers are the same."""
     shared = [promise_body() for _ in range(60)]
     batches = [[*shared[index::2], *shared[1 - index::2], *(promise_body() for _ in range(20))]
                for index in (0, 1, 0, 1)]
@@ -140,3 +145,21 @@ def test_creates_with_fresh_and_remembered_keys_at_once_all_succeed(
     with ThreadPoolExecutor(max_workers=160) as pool:
         statuses = list(pool.map(create, calls))
     assert statuses == [201] * 160
+
+
+def test_on_sqlite_batches_take_turns_and_single_creates_do_not_wait_for_them(
+    api: Api, app_client: TestClient
+) -> None:
+    lock = app_client.app.state.database.batch_lock  # type: ignore[attr-defined]
+    if lock is None:
+        pytest.skip("PostgreSQL runs batches at once")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with lock:  # another batch in progress
+            waiting = pool.submit(api.post, "/v1/promises/batch",
+                                  json={"items": [promise_body() for _ in range(3)]})
+            assert api.post("/v1/promises", json=promise_body()).status_code == 201
+            time.sleep(0.3)
+            assert not waiting.done()
+        response = waiting.result(timeout=30)
+    assert response.status_code == 207
+    assert [item["status"] for item in response.json()["results"]] == [201] * 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from api.ids import _ALPHABET, _base32, new_id, new_ids
+from api.ids import _ALPHABET, _base32, _counting_up, new_id, new_ids
 
 
 def test_ids_are_prefixed_and_strictly_increasing() -> None:
@@ -37,3 +37,10 @@ def test_an_id_starts_with_its_millisecond() -> None:
     for digit in body[:10]:
         millis = millis * 32 + _ALPHABET.index(digit)
     assert began <= millis <= time.time_ns() // 1_000_000
+
+
+def test_counting_up_writes_each_value_whole() -> None:
+    for first in (0, 2**20 - 3, 2**40 - 1, 2**79 - 2, 2**80 - 1_000, 123_456_789):
+        assert _counting_up(first, 1_000) == [_base32(first + offset, 16)
+                                              for offset in range(1_000)]
+    assert _counting_up(5, 0) == []

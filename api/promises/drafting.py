@@ -110,22 +110,23 @@ def draft_promise(
 
 def draft_without_policy(principal: Principal, body: PromiseCreate, now: datetime) -> Draft:
     """The terms of a create request that names no policy: no database needed."""
-    _check_forms(body)
-    made_at = body.made_at or now
-    missing = [name for name in ("due_at", "kind") if getattr(body, name) is None]
-    if missing:
+    due_at, kind = body.due_at, body.kind
+    if due_at is None or kind is None:
+        missing = [name for name in ("due_at", "kind") if getattr(body, name) is None]
         raise Unprocessable(
             f"{' and '.join(missing)} required without a policy.",
             errors=[FieldError(field=f"body.{name}", message="field required without a policy",
                                type="missing") for name in missing],
         )
-    assert body.due_at is not None and body.kind is not None
+    window_start = body.window_start
+    if window_start is not None:
+        _check_forms(body)
     zone = body.timezone or principal.timezone
     terms = Terms(
-        made_at=made_at,
-        due_at=resolve_due(body.due_at, zone),
-        window_start=resolve_window(body.window_start, zone) if body.window_start else None,
-        precision=precision_of(body.due_at),
+        made_at=body.made_at or now,
+        due_at=resolve_due(due_at, zone),
+        window_start=resolve_window(window_start, zone) if window_start else None,
+        precision=precision_of(due_at),
         timezone=zone,
         grace=body.grace or timedelta(0),
         exceed_margin=body.exceed_margin,
@@ -133,7 +134,7 @@ def draft_without_policy(principal: Principal, body: PromiseCreate, now: datetim
         at_risk_ratio=body.at_risk_ratio,
     )
     _check(terms)
-    return Draft(body, body.kind, terms)
+    return Draft(body, kind, terms)
 
 
 def _check(terms: Terms) -> None:

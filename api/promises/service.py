@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 
-from api.db import Database, writing
+from api.db import Database, batches_in_turn, writing
 from api.group_commit import GroupCommit
 from api.ids import new_id, new_ids
 from api.models import Promise, PromiseLabel, StatusToken
@@ -318,6 +318,13 @@ def create_batch(
     session: Session, principal: Principal, items: list[dict[str, Any]], now: datetime
 ) -> list[ItemResult]:
     """Create many promises in one transaction; each invalid item is reported on its own."""
+    with batches_in_turn(session):
+        return _create_batch(session, principal, items, now)
+
+
+def _create_batch(
+    session: Session, principal: Principal, items: list[dict[str, Any]], now: datetime
+) -> list[ItemResult]:
     results: dict[int, ItemResult] = {}
     valid: list[tuple[int, Draft]] = []
     cache = PolicyCache()
@@ -377,9 +384,10 @@ def _prepare_batch(
     valid: list[tuple[int, Draft]],
     now: datetime,
 ) -> _PreparedBatch:
-    """Everything but the writes, done before the write lock is taken (on SQLite, another
-    batch's insert runs meanwhile): the promises already stored, the new rows as plain columns
-    (see `_insert`), their announcements. The inserts refuse an `external_id` stored since."""
+    """Everything but the writes, done before the write lock is taken (on SQLite, single
+    creates store theirs meanwhile; on PostgreSQL, other batches too): the promises already
+    stored, the new rows as plain columns (see `_insert`), their announcements. The inserts
+    refuse an `external_id` stored since."""
     external_ids = [draft.body.external_id for _, draft in valid if draft.body.external_id]
     known = _find_external(session, principal.tenant_id, external_ids)
     added: dict[str, dict[str, Any]] = {}  # external_id -> columns, for repeats in the batch

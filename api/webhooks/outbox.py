@@ -89,8 +89,9 @@ class Outbox:
 
     def listened(self, tenant_id: str, events: Sequence[str]) -> bool:
         """Whether any endpoint of the tenant subscribes to one of `events`."""
-        return any(subscribed(e.events, event) for event in events
-                   for e in self.endpoints(tenant_id))
+        endpoints = self.endpoints(tenant_id)
+        return bool(endpoints) and any(subscribed(e.events, event) for event in events
+                                       for e in endpoints)
 
     def send_new(self, events: Sequence[str], columns: dict[str, Any]) -> None:
         """The second half of `announce_new`: write the messages of `events`."""
