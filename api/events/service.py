@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from api.calendars.service import business_calendar_of, get_calendar
@@ -179,6 +180,24 @@ def _rescore(session: Session, loaded: _Loaded, now: datetime) -> None:
     promise.updated_at = now
 
 
+def _lock_in_order(session: Session, principal: Principal, targets: list[Target]) -> None:
+    """Lock the promises a batch names before reading any, all in one statement and in id
+    order. Each item's read locks its promise too, but in the batch's order: two batches
+    naming the same promises in different orders then each waited for the other (a
+    deadlock, which PostgreSQL breaks by failing one). On SQLite the write lock already
+    serialises every write."""
+    if session.get_bind().dialect.name != "postgresql" or len(targets) < 2:
+        return
+    promise_ids = {target.promise_id for target in targets if target.promise_id is not None}
+    external_ids = {target.external_id for target in targets if target.external_id is not None}
+    session.exec(
+        select(Promise.id).where(
+            col(Promise.tenant_id) == principal.tenant_id,
+            or_(col(Promise.id).in_(promise_ids), col(Promise.external_id).in_(external_ids)),
+        ).order_by(col(Promise.id)).with_for_update()
+    ).all()
+
+
 def record_events(
     session: Session,
     principal: Principal,
@@ -188,6 +207,8 @@ def record_events(
     """Append events (item by item; invalid ones reported) and commit once."""
     results: list[ItemResult] = []
     with writing(session):
+        _lock_in_order(session, principal,
+                       [target for target, body in items if not isinstance(body, ProblemError)])
         loaded: dict[Target, _Loaded] = {}
         by_id: dict[str, _Loaded] = {}
         for index, (target, body) in enumerate(items):
