@@ -123,6 +123,8 @@ def _find_external(
 ) -> dict[str, Promise]:
     """The promises stored with these external ids: which ones, asked of the unique index
     through the driver, then those rows (usually none) with Core."""
+    if not external_ids:
+        return {}
     connection = session.connection()
     stored = _stored_external_ids(connection, tenant_id, external_ids)
     if not stored:
