@@ -109,17 +109,12 @@ def order_events(events: Iterable[LoggedEvent]) -> list[LoggedEvent]:
 
 
 def evaluate(terms: Terms, events: Iterable[LoggedEvent]) -> Evaluation:
-    ordered = order_events(events)
-    if not ordered:  # a new promise (every create): open, on its own terms, both tracks alike
-        track = Track(terms, None, timedelta(0), None)
-        return Evaluation(current=track, first=track, fulfilled_at=None, extra=False,
-                          revision_count=0, proactive_revision_count=0)
     current, first = _Line(terms), _Line(terms)
     fulfilled_at: datetime | None = None
     cancellation: LoggedEvent | None = None
     extra = False
     revisions = proactive = 0
-    for event in ordered:
+    for event in order_events(events):
         resolved = fulfilled_at is not None or cancellation is not None
         if event.type is EventType.EXTRA:
             extra = True

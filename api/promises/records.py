@@ -86,8 +86,7 @@ def evaluation_columns(evaluation: Evaluation) -> dict[str, Any]:
     current, first = evaluation.current, evaluation.first
     outcome, first_outcome = current.outcome, first.outcome
     at_risk_at, breach_at = thresholds(current)
-    first_at_risk_at, first_breach_at = (
-        (at_risk_at, breach_at) if first is current else thresholds(first))
+    first_at_risk_at, first_breach_at = thresholds(first)
     business_lateness, business_earliness = business_offsets(current)
     return {
         "due_at": current.terms.due_at,

@@ -211,7 +211,7 @@ def store_new_promises(database: Database, group: list[NewPromise]) -> list[Crea
                 outbox = Outbox(session, group[0].now)
                 for item in group:
                     outbox.at(item.now).announce_new(item.columns)
-                _insert(session, in_lock_order([item.columns for item in group]),
+                _insert(session, _in_lock_order([item.columns for item in group]),
                         [label for item in group for label in item.labels],
                         [item.token_row for item in group])
                 session.commit()
@@ -418,11 +418,11 @@ def _prepare_batch(
         added[columns["external_id"]] = columns
         results[index] = ItemResult(index, 201, columns["id"])
     dialect = session.connection().dialect
-    return _PreparedBatch(results, _INSERT_PROMISES.bind(dialect, in_lock_order(rows)),
+    return _PreparedBatch(results, _INSERT_PROMISES.bind(dialect, _in_lock_order(rows)),
                           _INSERT_LABELS.bind(dialect, labels), outbox, announcements)
 
 
-def in_lock_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _in_lock_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows sorted by `external_id`. Transactions that insert the same external ids at
     once (two batches on PostgreSQL) then take the unique index's locks in the same order:
     the later one waits for the earlier and finds its promises stored, where inserting in

@@ -74,9 +74,9 @@ class Outbox:
         return self._send(result.events, row.tenant_id, row.id, lambda: row)
 
     def announce_new(self, columns: dict[str, Any]) -> None:
-        """`announce(None, row)` for a new promise (open, as every create makes one) inserted as
-        the plain `columns` of its row
-        (a batch, without building an ORM object per promise); sets the same two columns."""
+        """`announce(None, row)` for a new promise (open, as every create makes one) inserted
+        as the plain `columns` of its row (a batch, without building an ORM object per
+        promise); sets the same two columns."""
         self.send_new(self.plan_new(columns), columns)
 
     def plan_new(self, columns: dict[str, Any]) -> tuple[str, ...]:
